@@ -1,0 +1,81 @@
+import { EventBus, PipelineEvent } from '../events.js';
+import { metaForKey } from '../origins/object-meta.js';
+import type { Origin } from '../origins/origin.js';
+import { Limiter } from './limiter.js';
+import { DELETE_RETRY, LIVE_RETRY, type RetryPolicy, withRetry } from './retry.js';
+
+export interface PublishStats {
+  segments: number;
+  playlists: number;
+  bytes: number;
+  retries: number;
+  deletes: number;
+  failedDeletes: number;
+}
+
+/**
+ * The origin as the publisher sees it: retried writes, a bounded number in flight, and an origin
+ * state (up / in an outage) reported once per change rather than once per failed request.
+ */
+export class OriginWriter {
+  readonly stats: PublishStats = { segments: 0, playlists: 0, bytes: 0, retries: 0, deletes: 0, failedDeletes: 0 };
+  private readonly segmentSlots: Limiter;
+  private outageSince: number | undefined;
+
+  constructor(
+    readonly origin: Origin,
+    private readonly events: EventBus,
+    maxInFlight: number,
+    private readonly retry: RetryPolicy = LIVE_RETRY,
+  ) {
+    this.segmentSlots = new Limiter(maxInFlight);
+  }
+
+  get inOutage(): boolean {
+    return this.outageSince !== undefined;
+  }
+
+  /** Segments share a bounded pool so that many rungs cannot flood the origin at once. */
+  putSegment(key: string, body: Buffer, signal: AbortSignal): Promise<void> {
+    return this.segmentSlots.run(() => this.put(key, body, signal));
+  }
+
+  /** Playlists skip the segment queue: they are small and what players wait on. */
+  async put(key: string, body: Buffer, signal?: AbortSignal): Promise<void> {
+    const meta = metaForKey(key);
+    await withRetry(this.retry, this.hooks(key, signal), (s) => this.origin.put(key, body, meta, s));
+    this.stats.bytes += body.length;
+  }
+
+  async delete(key: string): Promise<boolean> {
+    try {
+      await withRetry(DELETE_RETRY, this.hooks(key, undefined), (s) => this.origin.delete(key, s));
+      this.stats.deletes++;
+      return true;
+    } catch (e) {
+      this.stats.failedDeletes++;
+      this.events.emit(PipelineEvent.Warning, { message: `could not delete ${key}: ${(e as Error).message}` });
+      return false;
+    }
+  }
+
+  private hooks(key: string, signal: AbortSignal | undefined) {
+    return {
+      signal,
+      onFailure: (error: Error, attempt: number, delayMs: number) => {
+        this.stats.retries++;
+        if (this.outageSince === undefined) {
+          this.outageSince = Date.now();
+          this.events.emit(PipelineEvent.OutageStart, { origin: this.origin.description, reason: error.message });
+        }
+        this.events.emit(PipelineEvent.Retry, { key, attempt, delayMs, reason: error.message });
+      },
+      onSuccess: () => {
+        if (this.outageSince === undefined) return;
+        const durationMs = Date.now() - this.outageSince;
+        this.outageSince = undefined;
+        this.events.emit(PipelineEvent.OutageEnd, { origin: this.origin.description, durationMs });
+      },
+    };
+  }
+}
