@@ -28,27 +28,26 @@ export class DiskObjectStore implements ObjectStore {
     this.root = path.resolve(root);
   }
 
-  get(key: string): Promise<StoredObject | undefined> {
+  async get(key: string): Promise<StoredObject | undefined> {
     const file = this.fileFor(key);
-    // Serialized with writes of the same key, so the bytes and the metadata are from the same put.
-    return this.serial(key, async () => {
-      try {
-        const info = await stat(file);
-        if (!info.isFile()) return undefined;
-        const body = await readFile(file);
-        const known = this.meta.get(key);
-        if (known && known.size === body.length && known.mtimeMs === info.mtimeMs) {
-          return { body, contentType: known.contentType, cacheControl: known.cacheControl, etag: known.etag, lastModified: known.lastModified };
-        }
-        return storedObject(body, metaForKey(key), info.mtime);
-      } catch (e) {
-        if (isMissing(e)) return undefined;
-        throw e;
-      }
-    });
+    // Wait for pending writes of this key (not for other reads: a hot playlist has many readers).
+    await this.tails.get(key);
+    try {
+      const info = await stat(file);
+      if (!info.isFile()) return undefined;
+      const body = await readFile(file);
+      // The ETag is always computed from the bytes read; the stored metadata is used only while size and
+      // mtime show the file is still the one we wrote.
+      const known = this.meta.get(key);
+      const mine = known !== undefined && known.size === body.length && known.mtimeMs === info.mtimeMs;
+      return storedObject(body, mine ? known : metaForKey(key), info.mtime);
+    } catch (e) {
+      if (isMissing(e)) return undefined;
+      throw e;
+    }
   }
 
-  put(key: string, body: Buffer, meta: ObjectMeta): Promise<PutResult> {
+  async put(key: string, body: Buffer, meta: ObjectMeta): Promise<PutResult> {
     const file = this.fileFor(key);
     return this.serial(key, async () => {
       const created = !(await isFile(file));
@@ -61,16 +60,15 @@ export class DiskObjectStore implements ObjectStore {
         await rm(temp, { force: true }).catch(() => undefined);
         throw e;
       }
-      const object = storedObject(body, meta);
       const info = await stat(file);
-      const { contentType, cacheControl, etag, lastModified } = object;
-      this.meta.set(key, { contentType, cacheControl, etag, lastModified, size: body.length, mtimeMs: info.mtimeMs });
+      const object = storedObject(body, meta, info.mtime);
+      this.meta.set(key, { contentType: meta.contentType, cacheControl: meta.cacheControl, size: body.length, mtimeMs: info.mtimeMs });
       this.changes.emit({ kind: 'put', key, object });
       return { created, object };
     });
   }
 
-  delete(key: string): Promise<boolean> {
+  async delete(key: string): Promise<boolean> {
     const file = this.fileFor(key);
     return this.serial(key, async () => {
       this.meta.delete(key);
@@ -141,7 +139,7 @@ export class DiskObjectStore implements ObjectStore {
   }
 }
 
-type KnownMeta = Omit<StoredObject, 'body'> & { size: number; mtimeMs: number };
+type KnownMeta = ObjectMeta & { size: number; mtimeMs: number };
 
 function isMissing(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException).code;

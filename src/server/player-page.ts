@@ -11,6 +11,7 @@ export function playerPageHtml(): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>livepipe</title>
+<link rel="icon" href="data:,">
 <style>
   body { font: 14px system-ui, sans-serif; margin: 0; background: #111; color: #ddd; }
   header, footer { display: flex; gap: 1em; align-items: center; flex-wrap: wrap; padding: .6em 1em; }
@@ -60,6 +61,11 @@ export function playerPageHtml(): string {
     });
   }
 
+  function showCurrent(hls) {
+    if (hls.currentLevel < 0) return;
+    current.textContent = levelName(hls.levels[hls.currentLevel]) + (hls.autoLevelEnabled ? ' (auto)' : '');
+  }
+
   function play(url) {
     if (url === playingUrl) return;
     playingUrl = url;
@@ -71,9 +77,7 @@ export function playerPageHtml(): string {
       var hls = new window.Hls({ lowLatencyMode: true });
       window.hls = hls;
       hls.on(window.Hls.Events.MANIFEST_PARSED, function () { showLevels(hls); video.play().catch(function () {}); });
-      hls.on(window.Hls.Events.LEVEL_SWITCHED, function (_e, data) {
-        current.textContent = levelName(hls.levels[data.level]) + (hls.autoLevelEnabled ? ' (auto)' : '');
-      });
+      hls.on(window.Hls.Events.LEVEL_SWITCHED, function () { showCurrent(hls); });
       hls.on(window.Hls.Events.ERROR, function (_e, data) {
         if (data.fatal) say('error: ' + data.type + ' ' + data.details);
       });
@@ -102,6 +106,7 @@ export function playerPageHtml(): string {
 
   setInterval(function () {
     var hls = window.hls;
+    if (hls) showCurrent(hls);
     if (hls && typeof hls.latency === 'number' && isFinite(hls.latency) && hls.latency > 0) {
       latency.textContent = hls.latency.toFixed(2) + ' s';
     }

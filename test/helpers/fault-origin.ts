@@ -296,7 +296,7 @@ export class FaultOrigin {
         const headers: http.OutgoingHttpHeaders = { 'content-length': obj.body.length };
         for (const name of ['content-type', 'cache-control'] as const) {
           const v = obj.headers[name] ?? obj.headers[`mo-meta-${name}`];
-          if (v !== undefined) headers[name] = v;
+          if (v !== undefined) headers[name as string] = v;
         }
         res.writeHead(200, headers);
         res.end(method === 'HEAD' ? undefined : obj.body);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOrigin } from '../../src/origins/create-origin.js';
 import { HttpOrigin, encodeKey } from '../../src/origins/http-origin.js';
 import { metaForKey } from '../../src/origins/object-meta.js';
 import { OriginError } from '../../src/origins/origin.js';
@@ -210,6 +211,20 @@ describe('HttpOrigin failure mapping (fault origin)', () => {
     const before = fault.requests.length;
     expect(((await rejection(origin.delete('x.ts', controller.signal))) as Error).name).toBe('AbortError');
     expect(fault.requests.length).toBe(before);
+  });
+
+  it('createOrigin: LIVEPIPE_ORIGIN_TOKEN and --header reach the origin; an explicit Authorization header wins', async () => {
+    const viaEnv = createOrigin(`${fault.url}tok/`, { headers: ['X-Api-Key: abc'], env: { LIVEPIPE_ORIGIN_TOKEN: 'env-token' } });
+    const explicit = createOrigin(`${fault.url}tok/`, { headers: ['authorization: Custom xyz'], token: 'ignored' });
+    try {
+      await viaEnv.put('a.ts', Buffer.from('a'), meta);
+      expect(fault.requests.at(-1)!.headers).toMatchObject({ authorization: 'Bearer env-token', 'x-api-key': 'abc' });
+      await explicit.put('b.ts', Buffer.from('b'), meta);
+      expect(fault.requests.at(-1)!.headers.authorization).toBe('Custom xyz');
+    } finally {
+      await viaEnv.close();
+      await explicit.close();
+    }
   });
 
   it('3xx is not followed and not retryable', async () => {
