@@ -10,7 +10,8 @@ import { locateFfmpeg } from './ffmpeg/locate.js';
 import { completeMaster } from './hls/master-playlist.js';
 import type { IngestConfig } from './ingest-config.js';
 import { fitLadder } from './ladder/fit-ladder.js';
-import { renditionBandwidth, type Ladder } from './ladder/rendition.js';
+import { renditionBandwidth, totalBandwidth, type Ladder } from './ladder/rendition.js';
+import { momentoBudgetWarnings } from './origins/momento-origin.js';
 import { createOrigin } from './origins/create-origin.js';
 import type { Origin } from './origins/origin.js';
 import { probeOrigin } from './origins/probe-origin.js';
@@ -38,6 +39,7 @@ export async function runPipeline(config: IngestConfig, bus: EventBus, stopSigna
     ({ origin, embedded } = await openOrigin(config));
     const source = await probeSource(config.input);
     const ladder = fitLadder(config.preset, source);
+    warnAboutBudget(config, ladder, bus);
     const input = buildInputArgs(config.input, source?.hasAudio ?? true, { realtime: config.realtime, loop: config.loop });
     const argvFor = (req: RunRequest) => buildHlsArgv(input, ladder, {
       outDir, segmentSeconds: config.segmentSeconds, window: config.window, format: config.format,
@@ -98,6 +100,16 @@ async function openOrigin(config: IngestConfig): Promise<{ origin: Origin; embed
   // Fail before any encoding if the origin refuses writes or credentials.
   await probeOrigin(origin);
   return { origin };
+}
+
+/** Momento rate-limits writes per store: say so before going live rather than after the 429s. */
+function warnAboutBudget(config: IngestConfig, ladder: Ladder, bus: EventBus): void {
+  if (!config.origin?.startsWith('momento:')) return;
+  const bitsPerSecond = totalBandwidth(ladder.renditions);
+  // Per segment: one segment and one playlist write per rung.
+  const writesPerSecond = (ladder.renditions.length * 2) / config.segmentSeconds;
+  const budget = { writeBps: config.momentoWriteBps, writeOps: config.momentoWriteOps };
+  for (const message of momentoBudgetWarnings(bitsPerSecond / 8, writesPerSecond, budget)) bus.emit(PipelineEvent.Warning, { message });
 }
 
 function variantsOf(ladder: Ladder) {

@@ -51,13 +51,15 @@ export function filterGraph(video: string, ladder: Ladder): string {
   const n = ladder.renditions.length;
   // The fps filter makes the frame rate constant, so time-forced keyframes land on the same frame in every rung.
   const head = `[${video}]fps=${ladder.fps}` + (n > 1 ? `,split=${n}${ladder.renditions.map((_, i) => `[s${i}]`).join('')}` : '[s0]');
-  const scales = ladder.renditions.map((r, i) => `[s${i}]${scaleFilter(r)},format=yuv420p[v${i}]`);
+  const scales = ladder.renditions.map((r, i) => `[s${i}]${scaleFilter(r, ladder.fittedToSource)},format=yuv420p[v${i}]`);
   return [head, ...scales].join(';');
 }
 
-function scaleFilter(r: Rendition): string {
-  // Sizes are already fitted to the source's aspect; the extra flags only matter for unprobed sources (stdin).
-  return `scale=${r.width}:${r.height}:force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1`;
+function scaleFilter(r: Rendition, exact: boolean): string {
+  // Fitted sizes already keep the source's aspect, so scale exactly (the master announces these sizes);
+  // an unprobed source (stdin) is fitted inside the box by ffmpeg instead.
+  const fit = exact ? '' : ':force_original_aspect_ratio=decrease:force_divisible_by=2';
+  return `scale=${r.width}:${r.height}${fit},setsar=1`;
 }
 
 function mapArgs(input: InputArgs, ladder: Ladder): string[] {

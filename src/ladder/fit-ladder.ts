@@ -16,7 +16,7 @@ const DEFAULT_FPS = 30;
  */
 export function fitLadder(preset: Preset, source: SourceGeometry | undefined): Ladder {
   const fps = outputFps(source?.fps);
-  if (!source) return { preset: preset.name, encoder: preset.encoder, fps, renditions: preset.renditions };
+  if (!source) return { preset: preset.name, encoder: preset.encoder, fps, fittedToSource: false, renditions: preset.renditions };
   const fitted: Rendition[] = [];
   for (const rung of preset.renditions) {
     const size = fitInto(source, rung.width, rung.height);
@@ -25,7 +25,7 @@ export function fitLadder(preset: Preset, source: SourceGeometry | undefined): L
     fitted.push({ ...rung, ...size });
   }
   if (fitted.length === 0) fitted.push(sourceSizedRung(preset, source));
-  return { preset: preset.name, encoder: preset.encoder, fps, renditions: fitted };
+  return { preset: preset.name, encoder: preset.encoder, fps, fittedToSource: true, renditions: fitted };
 }
 
 export function outputFps(sourceFps: number | undefined): number {

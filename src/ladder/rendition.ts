@@ -35,6 +35,8 @@ export interface Ladder {
   encoder: EncoderSettings;
   /** Constant output frame rate shared by every rung. */
   fps: number;
+  /** Sizes were computed from the probed source (exact scaling); false for unprobed input such as stdin. */
+  fittedToSource: boolean;
   renditions: Rendition[];
 }
 

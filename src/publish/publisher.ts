@@ -24,6 +24,7 @@ export class Publisher {
   private pendingMaster: string | undefined;
   private publishedMaster: string | undefined;
   private masterWork: Promise<void> = Promise.resolve();
+  private readonly handling = new Set<Promise<void>>();
 
   constructor(
     origin: Origin,
@@ -38,11 +39,19 @@ export class Publisher {
     return this.writer.stats;
   }
 
-  async handle(file: OutputFile): Promise<void> {
+  /** Takes a complete file; finish() waits for every file handed in before it. */
+  handle(file: OutputFile): Promise<void> {
+    const work = this.route(file).finally(() => this.handling.delete(work));
+    this.handling.add(work);
+    return work;
+  }
+
+  private async route(file: OutputFile): Promise<void> {
     switch (file.kind) {
       case 'segment':
-      case 'init':
         return this.rung(file.rung).addSegment(file.path);
+      case 'init':
+        return; // not renamed into place by ffmpeg: read when a playlist lists it
       case 'playlist':
         await this.rung(file.rung).addPlaylist(file.path);
         this.maybePublishMaster();
@@ -57,6 +66,7 @@ export class Publisher {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
     const settled = (async () => {
+      await Promise.all([...this.handling]);
       await Promise.all([...this.rungs.values()].map((r) => r.whenIdle()));
       this.maybePublishMaster();
       await this.masterWork;

@@ -56,7 +56,10 @@ export class RungPublisher {
     private readonly opts: RungPublisherOptions,
   ) {}
 
-  /** A complete segment or init file on disk (renamed into place by ffmpeg). */
+  /**
+   * A complete media segment on disk (renamed into place by ffmpeg). fMP4 init sections are not
+   * written through a temp file, so they are read only once a playlist references them.
+   */
   async addSegment(file: string): Promise<void> {
     const name = path.basename(file);
     if (this.entries.has(name)) return;

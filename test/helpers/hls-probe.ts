@@ -9,10 +9,12 @@ export interface FirstFrame {
 }
 
 /** The first video frame of a segment file, as ffprobe decodes it. */
-export async function firstVideoFrame(file: string): Promise<FirstFrame> {
+export async function firstVideoFrame(file: string, init?: string): Promise<FirstFrame> {
+  // An fMP4 media segment only decodes behind its init section: read both as one byte stream.
+  const source = init ? `concat:${init}|${file}` : file;
   const r = await execa('ffprobe', [
     '-v', 'error', '-select_streams', 'v:0', '-read_intervals', '%+#1', '-show_frames',
-    '-show_entries', 'frame=key_frame,pict_type,pts_time,pkt_pts_time,best_effort_timestamp_time', '-of', 'json', file,
+    '-show_entries', 'frame=key_frame,pict_type,pts_time,pkt_pts_time,best_effort_timestamp_time', '-of', 'json', source,
   ]);
   const frame = (JSON.parse(r.stdout) as { frames: Array<Record<string, string | number>> }).frames[0];
   if (!frame) throw new Error(`no video frame in ${file}`);

@@ -28,7 +28,10 @@ async function expectAlignedKeyframes(origin: string, rungs: string[]) {
   const count = playlists[0]!.segments.length;
   for (const p of playlists) expect(p.segments).toHaveLength(count);
   for (let i = 0; i < count; i++) {
-    const frames = await Promise.all(rungs.map((r, k) => firstVideoFrame(path.join(origin, r, playlists[k]!.segments[i]!.uri))));
+    const frames = await Promise.all(rungs.map((r, k) => {
+      const segment = playlists[k]!.segments[i]!;
+      return firstVideoFrame(path.join(origin, r, segment.uri), segment.map ? path.join(origin, r, segment.map.uri) : undefined);
+    }));
     for (const f of frames) {
       expect(f.keyFrame).toBe(true);
       expect(f.pictType).toBe('I');
