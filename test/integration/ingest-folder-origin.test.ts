@@ -48,7 +48,7 @@ describe('ingest to a folder origin', () => {
     expect(result.exitCode).toBe(0);
 
     const master = await masterOf(origin);
-    expect(master.playlists.map((p) => p.uri)).toEqual(['720p/index.m3u8', '480p/index.m3u8', '360p/index.m3u8']);
+    expect(master.playlists!.map((p) => p.uri)).toEqual(['720p/index.m3u8', '480p/index.m3u8', '360p/index.m3u8']);
     const masterText = await readFile(path.join(origin, 'master.m3u8'), 'utf8');
     for (const line of masterText.split('\n').filter((l) => l.startsWith('#EXT-X-STREAM-INF'))) {
       expect(line).toMatch(/BANDWIDTH=\d+/);
@@ -57,7 +57,7 @@ describe('ingest to a folder origin', () => {
       expect(line).toMatch(/CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2"/);
       expect(line).toMatch(/FRAME-RATE=30\.000/);
     }
-    expect(master.playlists.map((p) => p.attributes.RESOLUTION)).toEqual([
+    expect(master.playlists!.map((p) => p.attributes.RESOLUTION)).toEqual([
       { width: 1280, height: 720 }, { width: 854, height: 480 }, { width: 640, height: 360 },
     ]);
 
@@ -81,7 +81,7 @@ describe('ingest to a folder origin', () => {
     expect(result.exitCode).toBe(0);
     expect(Date.now() - started).toBeGreaterThan(4_500); // 5 s of media read in real time
     const master = await masterOf(origin);
-    expect(master.playlists.map((p) => p.uri)).toEqual(['480p/index.m3u8', '360p/index.m3u8']);
+    expect(master.playlists!.map((p) => p.uri)).toEqual(['480p/index.m3u8', '360p/index.m3u8']);
     const playlists = await expectAlignedKeyframes(origin, ['480p', '360p']);
     for (const p of playlists) {
       expect(p.segments[0]!.map?.uri).toMatch(/^init_\d\.mp4$/);
