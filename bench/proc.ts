@@ -7,8 +7,9 @@
  * (node) reaps ffprobe and ffmpeg, so bash's child time is node + ffprobe + ffmpeg, exactly, with
  * nothing sampled or missed at exit.
  *
- * The wrapped command's own pid (bash's child) can also be polled through /proc/<pid>/stat, which
- * splits its own time (utime+stime) from that of its reaped children (cutime+cstime).
+ * The wrapped command's own pid (bash's child) is handed to onTick, to be polled through
+ * /proc/<pid>/stat, which splits its own time (utime+stime) from that of its reaped children
+ * (cutime+cstime): see tree-cpu.ts.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -26,6 +27,8 @@ const CLK_TCK = (() => {
 
 /** Seconds of CPU from /proc/<pid>/stat. */
 export interface ProcStat {
+  /** R, S, D, … ; Z = exited but not yet reaped by its parent. */
+  state: string;
   utime: number;
   stime: number;
   /** Time of the process's terminated and waited-for children (and their descendants). */
@@ -42,9 +45,8 @@ export function readProcStat(pid: number): ProcStat | undefined {
   }
   // Fields after "(comm)": state is field 3; utime, stime, cutime, cstime are fields 14–17.
   const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  if (rest[0] === 'Z' || rest[0] === 'X') return undefined; // exited, not yet reaped
   const f = (i: number) => Number(rest[i - 3]) / CLK_TCK;
-  return { utime: f(14), stime: f(15), cutime: f(16), cstime: f(17) };
+  return { state: rest[0] ?? '?', utime: f(14), stime: f(15), cutime: f(16), cstime: f(17) };
 }
 
 /** Direct children of a process (needs CONFIG_PROC_CHILDREN, present on Debian kernels). */
@@ -76,11 +78,9 @@ export interface RunOptions {
   timeoutMs: number;
   /** Each stdout line, with the performance.now() at which it arrived. */
   onLine?: (line: string, at: number) => void;
-  /** Poll /proc/<pid>/stat of the wrapped command every pollMs (see MeasuredRun.main). */
-  trackMain?: boolean;
-  pollMs?: number;
-  /** Called every pollMs while the command runs, with its pid once known. */
+  /** Called every pollMs (default 50) while the command runs, with the wrapped command's pid once known. */
   onTick?: (mainPid: number | undefined) => void;
+  pollMs?: number;
 }
 
 export interface MeasuredRun {
@@ -94,8 +94,8 @@ export interface MeasuredRun {
   wallSeconds: number;
   /** Whole tree (command + everything it reaped), from bash `times`; undefined if it was killed. */
   cpu: { user: number; sys: number; total: number } | undefined;
-  /** Last /proc sample of the wrapped command itself (trackMain). */
-  main: { pid: number; last: ProcStat; samples: number } | undefined;
+  /** pid of the wrapped command (bash's child), if it was seen. */
+  mainPid: number | undefined;
   /** CPU seconds the rest of the machine used meanwhile (all busy time minus this tree's). */
   otherCpuSeconds: number | undefined;
   stderrTail: string[];
@@ -133,16 +133,11 @@ export async function runMeasured(command: string[], cleanup: Cleanup, scratch: 
   });
 
   let mainPid: number | undefined;
-  let main: MeasuredRun['main'];
   const poll = () => {
     if (mainPid === undefined && child.pid) mainPid = childrenOf(child.pid)[0];
-    if (opts.trackMain && mainPid !== undefined) {
-      const s = readProcStat(mainPid);
-      if (s) main = { pid: mainPid, last: s, samples: (main?.samples ?? 0) + 1 };
-    }
     opts.onTick?.(mainPid);
   };
-  const timer = opts.trackMain || opts.onTick ? setInterval(poll, opts.pollMs ?? 100) : undefined;
+  const timer = opts.onTick ? setInterval(poll, opts.pollMs ?? 50) : undefined;
 
   let timedOut = false;
   const killer = setTimeout(() => {
@@ -187,7 +182,7 @@ export async function runMeasured(command: string[], cleanup: Cleanup, scratch: 
     endedAt,
     wallSeconds: (endedAt - startedAt) / 1000,
     cpu,
-    main,
+    mainPid,
     otherCpuSeconds: cpu && busy > 0 ? Math.max(0, busy - cpu.total) : undefined,
     stderrTail: tail,
   };
