@@ -81,6 +81,7 @@ export class RungPublisher {
     } catch {
       return;
     }
+    if (text === this.latest?.text) return; // the same version seen twice (event and final rescan)
     const info = parseMediaPlaylist(text);
     if (info.segments.length === 0) return;
     this.latest = { version: ++this.versions, text, info, arrivedAt: Date.now() };
