@@ -62,7 +62,7 @@ export async function runPipeline(config: IngestConfig, bus: EventBus, stopSigna
       stdin: input.readsStdin ? process.stdin : undefined,
       restartable: config.input.kind !== 'stdin',
       durationSeconds: config.durationSeconds,
-      inputEnds: config.input.kind === 'file' && !config.loop,
+      inputEnds: (config.input.kind === 'file' && !config.loop) || config.input.kind === 'stdin',
     });
     const outcome = await encoder.run(stopSignal);
 

@@ -22,7 +22,7 @@ export function fitLadder(preset: Preset, source: SourceGeometry | undefined): L
     const size = fitInto(source, rung.width, rung.height);
     if (!size) continue;
     if (fitted.some((r) => r.width === size.width && r.height === size.height)) continue;
-    fitted.push({ ...rung, ...size });
+    fitted.push({ ...rung, ...size, level: levelForRate(rung.level, fps) });
   }
   if (fitted.length === 0) fitted.push(sourceSizedRung(preset, source));
   return { preset: preset.name, encoder: preset.encoder, fps, fittedToSource: true, renditions: fitted };
@@ -61,4 +61,11 @@ function sourceSizedRung(preset: Preset, source: SourceGeometry): Rendition {
 
 function even(n: number): number {
   return Math.max(2, Math.round(n / 2) * 2);
+}
+
+/** H.264 levels cap macroblocks per second: a preset written for 30 fps needs the next level up at 50/60 fps. */
+const HIGH_RATE_LEVEL: Record<string, string> = { '3.0': '3.1', '3.1': '3.2', '4.0': '4.2', '4.1': '4.2', '5.0': '5.2', '5.1': '5.2' };
+
+function levelForRate(level: string, fps: number): string {
+  return fps > 30 ? (HIGH_RATE_LEVEL[level] ?? level) : level;
 }

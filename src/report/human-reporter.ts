@@ -1,52 +1,110 @@
-import { PipelineEvent, type EventBus, type EventRecord } from '../events.js';
+import { PipelineEvent, type EventBus } from '../events.js';
+import { describeEvent, type LogLine } from './describe-event.js';
+import { attachStreamStats } from './playlist-tap.js';
+import { formatPlainStatus, formatStatusBlock, paint } from './status-format.js';
+import { StreamStats } from './stream-stats.js';
+import { TtyStatusRenderer, type TerminalStream } from './tty-renderer.js';
 
 export interface HumanReporterOptions {
   verbose: boolean;
+  /** Stats shared with /metrics, fed by the caller; created and fed here when absent. */
+  stats?: StreamStats;
+  /** Where the output goes (default process.stderr); a TTY gets the live status line. */
+  stream?: TerminalStream & { isTTY?: boolean | undefined };
+  env?: NodeJS.ProcessEnv;
+  /** Status line refresh on a terminal (default 1 s). */
+  refreshMs?: number;
+  /** A plain `status:` log line this often when not on a terminal (default 10 s; 0 = never). */
+  plainStatusMs?: number;
+  now?: () => number;
+  /** Legacy: plain lines to this function instead of a stream (never a terminal). */
   write?: (line: string) => void;
 }
 
-/** Plain log lines on stderr for people; the per-segment chatter only with --verbose. */
-export function attachHumanReporter(bus: EventBus, opts: HumanReporterOptions): () => void {
-  const write = opts.write ?? ((l: string) => process.stderr.write(`${l}\n`));
-  return bus.onEvent((e) => {
-    const line = describe(e, opts.verbose);
-    if (line) write(line);
-  });
+export interface TerminalMode {
+  /** Live status line with cursor control. */
+  tty: boolean;
+  /** ANSI colours. */
+  color: boolean;
 }
 
-function describe(e: EventRecord, verbose: boolean): string | undefined {
-  switch (e.event) {
-    case PipelineEvent.Started:
-      return [
-        `livepipe: publishing "${e.stream}" (${e.renditions.join(', ')}) to ${e.origin}`,
-        ...(e.playerUrl ? [`  player: ${e.playerUrl}`] : []),
-        ...(e.streamUrl ? [`  stream: ${e.streamUrl}`] : []),
-      ].join('\n');
-    case PipelineEvent.FfmpegStarted:
-      return verbose ? `ffmpeg command:\n${e.command}` : undefined;
-    case PipelineEvent.SegmentPublished:
-      return verbose ? `published ${e.key} (${e.bytes} bytes, ${e.latencyMs} ms)` : undefined;
-    case PipelineEvent.PlaylistPublished:
-      return verbose || e.final ? `published ${e.key} (sequence ${e.mediaSequence}${e.final ? ', final' : ''})` : undefined;
-    case PipelineEvent.MasterPublished:
-      return `published master.m3u8 (${e.renditions.join(', ')})`;
-    case PipelineEvent.SegmentDeleted:
-      return verbose ? `deleted ${e.key}` : undefined;
-    case PipelineEvent.Retry:
-      return verbose ? `retry ${e.attempt} for ${e.key} in ${e.delayMs} ms: ${e.reason}` : undefined;
-    case PipelineEvent.OutageStart:
-      return `warning: origin unavailable (${e.reason}); retrying, the encoder keeps running`;
-    case PipelineEvent.OutageEnd:
-      return `origin back after ${(e.durationMs / 1000).toFixed(1)} s; publishing the newest state`;
-    case PipelineEvent.Restart:
-      return `warning: ffmpeg stopped (${e.reason}); restart ${e.attempt} in ${(e.delayMs / 1000).toFixed(1)} s`;
-    case PipelineEvent.Warning:
-      return `warning: ${e.message}`;
-    case PipelineEvent.Error:
-      return `error: ${e.message}`;
-    case PipelineEvent.Finished:
-      return `finished: ${e.segments} segments, ${e.playlists} playlists, ${(e.bytes / 1e6).toFixed(1)} MB published, ${e.retries} retries, ${e.restarts} restarts in ${e.durationSeconds.toFixed(1)} s`;
-    case PipelineEvent.Progress:
-      return undefined;
+/** A status line only on a real terminal; colour only there and never with NO_COLOR (https://no-color.org). */
+export function terminalMode(stream: { isTTY?: boolean | undefined }, env: NodeJS.ProcessEnv): TerminalMode {
+  const tty = stream.isTTY === true && env['TERM'] !== 'dumb';
+  const noColor = env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '';
+  return { tty, color: tty && !noColor };
+}
+
+/**
+ * Human output on stderr. On a terminal: log lines (coloured when allowed) above a status line
+ * refreshed about once a second, plus a progress bar when the length of the media is known.
+ * Elsewhere: plain log lines without control characters, and a `status:` line every 10 s.
+ */
+export function attachHumanReporter(bus: EventBus, opts: HumanReporterOptions): () => void {
+  const env = opts.env ?? process.env;
+  const stream = opts.write ? undefined : (opts.stream ?? process.stderr);
+  const mode = stream ? terminalMode(stream, env) : { tty: false, color: false };
+  const now = opts.now ?? Date.now;
+  let stats = opts.stats;
+  let detachStats: (() => void) | undefined;
+  if (!stats) {
+    stats = new StreamStats();
+    detachStats = attachStreamStats(bus, stats);
   }
+  const s = stats;
+
+  const renderer = mode.tty && stream ? new TtyStatusRenderer(stream) : undefined;
+  const writeLine = (text: string) => {
+    if (opts.write) return opts.write(text);
+    try {
+      stream!.write(`${text}\n`);
+    } catch {
+      // stderr closed: nothing to report to
+    }
+  };
+  const emitLines = (lines: LogLine[]) => {
+    for (const line of lines) {
+      for (const text of line.text.split('\n')) {
+        if (renderer) renderer.log(paint(text, line.style, mode.color));
+        else writeLine(text);
+      }
+    }
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  const redraw = () => renderer?.render(formatStatusBlock(s.snapshot(now()), { color: mode.color, width: renderer.width }));
+  const start = () => {
+    if (timer) return;
+    if (renderer) {
+      redraw();
+      timer = setInterval(redraw, opts.refreshMs ?? 1_000);
+    } else {
+      const every = opts.plainStatusMs ?? 10_000;
+      if (every > 0) timer = setInterval(() => writeLine(formatPlainStatus(s.snapshot(now()))), every);
+    }
+    timer?.unref();
+  };
+  const stop = () => {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+  };
+
+  const off = bus.onEvent((e) => {
+    if (e.event === PipelineEvent.Finished) {
+      stop();
+      renderer?.clear();
+      emitLines(describeEvent(e, opts.verbose, s.snapshot(now())) ?? []);
+      return;
+    }
+    const lines = describeEvent(e, opts.verbose);
+    if (lines) emitLines(lines);
+    if (e.event === PipelineEvent.Started) start();
+  });
+
+  return () => {
+    stop();
+    renderer?.clear();
+    off();
+    detachStats?.();
+  };
 }
