@@ -10,4 +10,6 @@ export interface BenchContext {
   /** Repetitions of the (a)/(b) encode measurements. */
   reps: number;
   log(message: string): void;
+  /** Waits (bounded) for the shared machine to be quiet before a measurement. */
+  settle(): Promise<void>;
 }

@@ -25,6 +25,9 @@ export interface SegmentLatency {
   /** playlist_published.time of the first playlist of the same rung that lists the segment. */
   listedAt: number;
   ms: number;
+  /** When an independent inotify watcher saw the segment renamed into place, if it did. */
+  renamedAt?: number;
+  fromRenameMs?: number;
 }
 
 export interface LatencyReport {
@@ -38,7 +41,7 @@ export interface LatencyReport {
  * acknowledgement of the first playlist of its rung whose mediaSequence..mediaSequence+segments−1
  * contains its sequence number.
  */
-export function publishLatencies(events: readonly LpEvent[]): LatencyReport {
+export function publishLatencies(events: readonly LpEvent[], renamedAt?: ReadonlyMap<string, number>): LatencyReport {
   const playlists = new Map<string, Array<{ first: number; last: number; at: number }>>();
   for (const e of events) {
     if (e.event !== 'playlist_published') continue;
@@ -61,7 +64,10 @@ export function publishLatencies(events: readonly LpEvent[]): LatencyReport {
       unlisted.push({ rung, sequence });
       continue;
     }
-    latencies.push({ rung, sequence, completeAt, listedAt: p.at, ms: p.at - completeAt });
+    const l: SegmentLatency = { rung, sequence, completeAt, listedAt: p.at, ms: p.at - completeAt };
+    const renamed = renamedAt?.get(`${rung}/${sequence}`);
+    if (renamed !== undefined) Object.assign(l, { renamedAt: renamed, fromRenameMs: p.at - renamed });
+    latencies.push(l);
   }
   return { latencies, unlisted };
 }

@@ -15,6 +15,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Cleanup } from './cleanup.js';
@@ -68,6 +69,22 @@ export function machineCpu(): { busy: number; total: number } {
     return { busy: (total - idle) / CLK_TCK, total: total / CLK_TCK };
   } catch {
     return { busy: 0, total: 0 };
+  }
+}
+
+/**
+ * The machine is shared: before a measurement, wait (up to maxWaitMs) until the rest of the machine
+ * has used less than `cores` of CPU over one second. Returns the load seen last, in cores.
+ */
+export async function waitForQuiet(cores = 0.3, maxWaitMs = 10_000): Promise<{ waitedMs: number; load: number }> {
+  const start = Date.now();
+  for (;;) {
+    const a = machineCpu();
+    await new Promise((r) => setTimeout(r, 1000));
+    const b = machineCpu();
+    const elapsed = b.total - a.total;
+    const load = elapsed > 0 ? ((b.busy - a.busy) / elapsed) * os.cpus().length : 0;
+    if (load < cores || Date.now() - start >= maxWaitMs) return { waitedMs: Date.now() - start, load };
   }
 }
 

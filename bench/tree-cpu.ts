@@ -23,6 +23,8 @@ export interface CpuSplit {
   sampledFfmpegSeconds: number | undefined;
   /** Node's reaped-children CPU before ffmpeg (ffprobe), excluded from ffmpeg's. */
   childrenBeforeFfmpegSeconds: number;
+  /** Node's own CPU up to its first sample after ffmpeg_started: start-up (module loading, probing, origin). */
+  livepipeStartupSeconds: number | undefined;
 }
 
 const own = (s: ProcStat) => s.utime + s.stime;
@@ -35,6 +37,7 @@ export class LivepipeCpuSampler {
   private mainLast: ProcStat | undefined;
   private mainLastAfterReap = false;
   private childrenBefore: number | undefined;
+  private startup: number | undefined;
   samples = 0;
 
   /** From the ffmpeg_started event. */
@@ -57,6 +60,7 @@ export class LivepipeCpuSampler {
     this.mainLast = m;
     this.mainLastAfterReap = this.ffmpegReaped;
     if (this.ffmpegLast && !this.ffmpegReaped) this.childrenBefore = reaped(m);
+    if (this.ffmpegPid !== undefined) this.startup ??= own(m);
   };
 
   /** `treeTotal`: CPU seconds of node and everything it reaped (bash `times`). */
@@ -74,6 +78,7 @@ export class LivepipeCpuSampler {
         sampledLivepipeSeconds,
         sampledFfmpegSeconds,
         childrenBeforeFfmpegSeconds: before,
+        livepipeStartupSeconds: this.startup,
       };
     }
     if (sampledFfmpegSeconds === undefined) return undefined;
@@ -84,6 +89,7 @@ export class LivepipeCpuSampler {
       sampledLivepipeSeconds,
       sampledFfmpegSeconds,
       childrenBeforeFfmpegSeconds: before,
+      livepipeStartupSeconds: this.startup,
     };
   }
 }

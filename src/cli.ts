@@ -4,6 +4,12 @@ import { runIngest, type IngestFlags } from './commands/ingest.js';
 import { runLadder } from './commands/ladder.js';
 import { runPresets } from './commands/presets.js';
 import { runServe } from './commands/serve.js';
+import { runDoctor } from './commands/doctor.js';
+import { runCheck } from './commands/check.js';
+import { applyConfig, CONFIG_FILE_NAME, loadConfigFile } from './config/config-file.js';
+import { registerProcessMetrics } from './metrics/process-metrics.js';
+import { Registry } from './metrics/registry.js';
+import { startMetricsServer } from './metrics/server.js';
 import { collect, numberIn, oneOf, sourceSize, streamName } from './commands/option-parsers.js';
 
 const print = (text: string) => process.stdout.write(`${text}\n`);
@@ -40,8 +46,12 @@ function buildProgram(): Command {
     .option('--momento-write-bps <n>', 'Momento write budget in bytes/s', numberIn('--momento-write-bps', 1, 1e12), 1_048_576)
     .option('--momento-write-ops <n>', 'Momento write budget in writes/s', numberIn('--momento-write-ops', 1, 1e9), 100)
     .option('--max-restarts <n>', 'ffmpeg restarts tolerated within 2 minutes', numberIn('--max-restarts', 0, 1000, true), 5)
-    .action(async (flags: IngestFlags) => {
-      process.exitCode = await runIngest(flags, fail);
+    .option('--metrics-port <n>', 'serve Prometheus metrics at http://127.0.0.1:<n>/metrics (0: any free port)', numberIn('--metrics-port', 0, 65535, true))
+    .option('--config <file>', `config file with any of these flags as camelCase keys (default: ./${CONFIG_FILE_NAME} if present); flags given here win`)
+    .action(async (flags: IngestFlags, cmd: Command) => {
+      const config = await loadConfigFile(flags.config);
+      if (config) applyConfig(cmd, config);
+      process.exitCode = await runIngest(cmd.opts<IngestFlags>(), fail);
     });
 
   program
@@ -67,9 +77,38 @@ function buildProgram(): Command {
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--dir <path>', 'keep objects in this folder instead of memory')
     .option('--token <t>', 'bearer token required for writes (or LIVEPIPE_ORIGIN_TOKEN)')
-    .action(async (o: { port: number; host: string; dir?: string; token?: string }) => {
+    .option('--metrics-port <n>', 'serve Prometheus metrics at http://127.0.0.1:<n>/metrics (0: any free port)', numberIn('--metrics-port', 0, 65535, true))
+    .action(async (o: { port: number; host: string; dir?: string; token?: string; metricsPort?: number }) => {
       const token = o.token ?? process.env['LIVEPIPE_ORIGIN_TOKEN'];
-      await runServe({ port: o.port, host: o.host, ...(o.dir ? { dir: o.dir } : {}), ...(token ? { token } : {}) }, (l) => process.stderr.write(`${l}\n`));
+      const log = (l: string) => process.stderr.write(`${l}\n`);
+      let metrics: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
+      if (o.metricsPort !== undefined) {
+        const registry = new Registry();
+        registerProcessMetrics(registry);
+        metrics = await startMetricsServer(o.metricsPort, registry);
+        log(`metrics: ${metrics.url}`);
+      }
+      try {
+        await runServe({ port: o.port, host: o.host, ...(o.dir ? { dir: o.dir } : {}), ...(token ? { token } : {}) }, log);
+      } finally {
+        await metrics?.close();
+      }
+    });
+
+  program
+    .command('doctor')
+    .description('check that this machine can run livepipe: ffmpeg, encoders, cameras, and optionally an origin')
+    .option('--origin <url>', 'also check that this origin accepts a write and a delete')
+    .action(async (o: { origin?: string }) => {
+      process.exitCode = await runDoctor({ origin: o.origin }, print);
+    });
+
+  program
+    .command('check')
+    .description('validate a published HLS stream as a CDN and a player see it')
+    .argument('<playlist>', 'master.m3u8 URL (http://, https://, file://) or path')
+    .action(async (target: string) => {
+      process.exitCode = await runCheck({ target }, print);
     });
 
   return program;

@@ -1,11 +1,20 @@
-import { EventBus } from '../events.js';
+import { EventBus, PipelineEvent, type EventPayloads } from '../events.js';
 import type { SegmentFormat } from '../ffmpeg/hls-argv.js';
 import type { IngestConfig } from '../ingest-config.js';
 import { loadPreset } from '../ladder/preset-file.js';
 import { runPipeline } from '../pipeline.js';
 import { attachHumanReporter } from '../report/human-reporter.js';
 import { attachJsonReporter } from '../report/json-reporter.js';
+import { attachHealthMonitor } from '../report/health-monitor.js';
+import { attachStreamStats } from '../report/playlist-tap.js';
+import { StreamStats } from '../report/stream-stats.js';
+import { attachPipelineMetrics } from '../metrics/pipeline-metrics.js';
+import { registerProcessMetrics } from '../metrics/process-metrics.js';
+import { Registry } from '../metrics/registry.js';
+import { startMetricsServer, type MetricsServer } from '../metrics/server.js';
+import { environmentNotes } from '../config/env-notes.js';
 import { parseInput } from '../source/input-spec.js';
+import { probeSource } from '../source/probe.js';
 import { UsageError } from '../errors.js';
 import { parseHeaderFlag } from '../origins/create-origin.js';
 
@@ -32,6 +41,8 @@ export interface IngestFlags {
   momentoWriteOps: number;
   metricsPort?: number;
   maxRestarts: number;
+  /** `--config <file>` (read by the CLI before these flags are final). */
+  config?: string;
 }
 
 /** Flags → typed config; every problem is a UsageError (exit 2) before anything starts. */
@@ -67,22 +78,57 @@ export async function resolveIngestConfig(flags: IngestFlags): Promise<IngestCon
   };
 }
 
+/** Adds what ingest knows (the media length, the metrics URL) to the Started event the pipeline emits. */
+class IngestEventBus extends EventBus {
+  startedExtras: Partial<EventPayloads[PipelineEvent.Started]> = {};
+
+  override emit<K extends PipelineEvent>(event: K, payload: EventPayloads[K]): void {
+    super.emit(event, event === PipelineEvent.Started ? ({ ...payload, ...this.startedExtras } as EventPayloads[K]) : payload);
+  }
+}
+
+/** Seconds of media this run will encode, when known: a file without --loop, and/or --duration. */
+async function expectedMediaSeconds(config: IngestConfig): Promise<number | undefined> {
+  let fileSeconds: number | undefined;
+  if (config.input.kind === 'file' && !config.loop) fileSeconds = (await probeSource(config.input))?.duration;
+  const candidates = [fileSeconds, config.durationSeconds].filter((v): v is number => v !== undefined && v > 0);
+  return candidates.length ? Math.min(...candidates) : undefined;
+}
+
 /** Runs ingest until the input ends, --duration passes, or a signal asks it to stop. Returns the exit code. */
 export async function runIngest(flags: IngestFlags, fail: (line: string) => void): Promise<number> {
   const config = await resolveIngestConfig(flags);
-  const bus = new EventBus();
-  if (config.json) attachJsonReporter(bus);
-  attachHumanReporter(bus, { verbose: config.verbose });
+  for (const note of environmentNotes(flags)) process.stderr.write(`livepipe: ${note}\n`);
+  const bus = new IngestEventBus();
+  const durationSeconds = await expectedMediaSeconds(config);
+  if (durationSeconds !== undefined) bus.startedExtras.durationSeconds = durationSeconds;
+
+  // One model of the stream feeds the status line, the health warnings and /metrics.
+  const stats = new StreamStats({ realtime: config.realtime, segmentSeconds: config.segmentSeconds });
+  const detach: Array<() => void> = [attachStreamStats(bus, stats)];
+  let metrics: MetricsServer | undefined;
+  if (config.metricsPort !== undefined) {
+    const registry = new Registry();
+    registerProcessMetrics(registry);
+    detach.push(attachPipelineMetrics(bus, registry, stats));
+    metrics = await startMetricsServer(config.metricsPort, registry);
+    bus.startedExtras.metricsUrl = metrics.url;
+  }
+  if (config.json) detach.push(attachJsonReporter(bus));
+  // JSON lines on the same terminal would break the status line's redraws: plain lines then.
+  const human = attachHumanReporter(bus, { verbose: config.verbose, stats, statusLine: !(config.json && process.stdout.isTTY) });
+  detach.push(human);
+  detach.push(attachHealthMonitor(bus, stats));
 
   const stop = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
     if (signals === 1) {
-      process.stderr.write(`\nlivepipe: ${sig}: finishing the current segment and publishing the final playlists (again to stop at once)\n`);
+      human.log(`livepipe: ${sig}: finishing the current segment and publishing the final playlists (again to stop at once)`);
       stop.abort();
     } else {
-      process.stderr.write('livepipe: stopping at once\n');
+      human.log('livepipe: stopping at once');
       process.exit(130);
     }
   };
@@ -95,5 +141,7 @@ export async function runIngest(flags: IngestFlags, fail: (line: string) => void
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    for (const d of detach.reverse()) d();
+    await metrics?.close();
   }
 }

@@ -12,6 +12,8 @@ export interface HumanReporterOptions {
   /** Where the output goes (default process.stderr); a TTY gets the live status line. */
   stream?: TerminalStream & { isTTY?: boolean | undefined };
   env?: NodeJS.ProcessEnv;
+  /** False: plain lines even on a terminal (e.g. --json events go to the same terminal on stdout). */
+  statusLine?: boolean;
   /** Status line refresh on a terminal (default 1 s). */
   refreshMs?: number;
   /** A plain `status:` log line this often when not on a terminal (default 10 s; 0 = never). */
@@ -20,6 +22,9 @@ export interface HumanReporterOptions {
   /** Legacy: plain lines to this function instead of a stream (never a terminal). */
   write?: (line: string) => void;
 }
+
+/** Call to detach; `log` prints a line above the status line (e.g. "SIGINT: finishing…"). */
+export type HumanReporter = (() => void) & { log(text: string): void };
 
 export interface TerminalMode {
   /** Live status line with cursor control. */
@@ -40,10 +45,11 @@ export function terminalMode(stream: { isTTY?: boolean | undefined }, env: NodeJ
  * refreshed about once a second, plus a progress bar when the length of the media is known.
  * Elsewhere: plain log lines without control characters, and a `status:` line every 10 s.
  */
-export function attachHumanReporter(bus: EventBus, opts: HumanReporterOptions): () => void {
+export function attachHumanReporter(bus: EventBus, opts: HumanReporterOptions): HumanReporter {
   const env = opts.env ?? process.env;
   const stream = opts.write ? undefined : (opts.stream ?? process.stderr);
-  const mode = stream ? terminalMode(stream, env) : { tty: false, color: false };
+  const detected = stream ? terminalMode(stream, env) : { tty: false, color: false };
+  const mode = opts.statusLine === false ? { tty: false, color: false } : detected;
   const now = opts.now ?? Date.now;
   let stats = opts.stats;
   let detachStats: (() => void) | undefined;
@@ -101,10 +107,11 @@ export function attachHumanReporter(bus: EventBus, opts: HumanReporterOptions): 
     if (e.event === PipelineEvent.Started) start();
   });
 
-  return () => {
+  const detach = () => {
     stop();
     renderer?.clear();
     off();
     detachStats?.();
   };
+  return Object.assign(detach, { log: (text: string) => emitLines([{ text, style: 'warn' }]) });
 }

@@ -1,0 +1,10 @@
+import { FaultOrigin } from '../../helpers/fault-origin.js';
+import { execa } from 'execa';
+const o = await FaultOrigin.start();
+const p = execa('node', ['/work/main/bin/livepipe.js', 'ingest', '--input', 'testsrc:640x360', '--preset', '360p', '--segment', '1', '--window', '3', '--origin', o.url + 'live/', '--out', '/tmp/lpx/out', '--json', '--duration', '12'], { reject: false, all: true });
+p.stdout?.on('data', (d) => process.stdout.write(d));
+p.stderr?.on('data', (d) => process.stderr.write(d));
+const r = await p;
+console.log('exit', r.exitCode);
+for (const q of o.requests) console.log(q.method, q.path, q.status, q.time - o.requests[0]!.time);
+await o.stop();
