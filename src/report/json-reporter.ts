@@ -1,7 +1,7 @@
 import type { EventBus } from '../events.js';
 
 /**
- * `--json`: one JSON object per line on stdout for every event (see docs/json-events.md).
+ * `--json`: one JSON object per line on stdout for every event (see "JSON events" in README.md).
  * A reader that goes away (`| head`) must not kill the stream: EPIPE on stdout is ignored.
  */
 export function attachJsonReporter(bus: EventBus, write?: (line: string) => void): () => void {
