@@ -108,7 +108,7 @@ async function main(): Promise<void> {
 
     if (opts.parts.includes('encode')) {
       results.encode = await runEncodeBench(ctx);
-      printed.push(`## A. Encoding (no -re), ${opts.reps} run(s) of (a) and (b), medians\n\n${encodeTables(results.encode)}`);
+      printed.push(`## A. Encoding (no -re); (a) and (b) ${opts.reps} run(s) each, interleaved: wall = best run, CPU = median\n\n${encodeTables(results.encode)}`);
     }
     if (opts.parts.includes('publish')) {
       results.publish = await runPublishBench(ctx, opts.origins);

@@ -53,6 +53,7 @@ export async function runPipeline(config: IngestConfig, bus: EventBus, stopSigna
     await watcher.start();
     bus.emit(PipelineEvent.Started, {
       stream: config.name, origin: origin.description, out: outDir, renditions: ladder.renditions.map((r) => r.name),
+      ...expectedLength(config, source?.duration),
       ...(embedded ? { playerUrl: embedded.playerUrl, streamUrl: embedded.streamUrl } : origin.playbackUrl ? { streamUrl: origin.playbackUrl } : {}),
     });
 
@@ -100,6 +101,12 @@ async function openOrigin(config: IngestConfig): Promise<{ origin: Origin; embed
   // Fail before any encoding if the origin refuses writes or credentials.
   await probeOrigin(origin);
   return { origin };
+}
+
+/** Seconds of media this run will encode, when known (a file without --loop, and/or --duration): for progress and ETA. */
+function expectedLength(config: IngestConfig, fileSeconds: number | undefined): { durationSeconds?: number } {
+  const candidates = [config.loop ? undefined : fileSeconds, config.durationSeconds].filter((v): v is number => v !== undefined && v > 0);
+  return candidates.length ? { durationSeconds: Math.min(...candidates) } : {};
 }
 
 /** Momento rate-limits writes per store: say so before going live rather than after the 429s. */

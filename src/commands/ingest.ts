@@ -14,7 +14,6 @@ import { Registry } from '../metrics/registry.js';
 import { startMetricsServer, type MetricsServer } from '../metrics/server.js';
 import { environmentNotes } from '../config/env-notes.js';
 import { parseInput } from '../source/input-spec.js';
-import { probeSource } from '../source/probe.js';
 import { UsageError } from '../errors.js';
 import { parseHeaderFlag } from '../origins/create-origin.js';
 
@@ -78,7 +77,7 @@ export async function resolveIngestConfig(flags: IngestFlags): Promise<IngestCon
   };
 }
 
-/** Adds what ingest knows (the media length, the metrics URL) to the Started event the pipeline emits. */
+/** Adds the metrics URL, which only ingest knows, to the Started event the pipeline emits. */
 class IngestEventBus extends EventBus {
   startedExtras: Partial<EventPayloads[PipelineEvent.Started]> = {};
 
@@ -87,21 +86,11 @@ class IngestEventBus extends EventBus {
   }
 }
 
-/** Seconds of media this run will encode, when known: a file without --loop, and/or --duration. */
-async function expectedMediaSeconds(config: IngestConfig): Promise<number | undefined> {
-  let fileSeconds: number | undefined;
-  if (config.input.kind === 'file' && !config.loop) fileSeconds = (await probeSource(config.input))?.duration;
-  const candidates = [fileSeconds, config.durationSeconds].filter((v): v is number => v !== undefined && v > 0);
-  return candidates.length ? Math.min(...candidates) : undefined;
-}
-
 /** Runs ingest until the input ends, --duration passes, or a signal asks it to stop. Returns the exit code. */
 export async function runIngest(flags: IngestFlags, fail: (line: string) => void): Promise<number> {
   const config = await resolveIngestConfig(flags);
   for (const note of environmentNotes(flags)) process.stderr.write(`livepipe: ${note}\n`);
   const bus = new IngestEventBus();
-  const durationSeconds = await expectedMediaSeconds(config);
-  if (durationSeconds !== undefined) bus.startedExtras.durationSeconds = durationSeconds;
 
   // One model of the stream feeds the status line, the health warnings and /metrics.
   const stats = new StreamStats({ realtime: config.realtime, segmentSeconds: config.segmentSeconds });

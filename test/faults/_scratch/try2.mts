@@ -1,9 +1,10 @@
+import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);
 import { FaultOrigin } from '../../helpers/fault-origin.js';
 import { execa } from 'execa';
 import { readFileSync, readdirSync } from 'node:fs';
 const fmt = process.argv[2] ?? 'ts';
 const o = await FaultOrigin.start();
-const p = execa('node', ['bin/livepipe.js', 'ingest', '--input', 'testsrc:640x360', '--preset', 'fixtures/tiny-preset.json', '--segment', '1', '--window', '4', '--format', fmt, '--origin', o.url + 'live/', '--out', '/tmp/lpx/out2', '--json', '--duration', '14'], { reject: false });
+const p = execa('node', ['bin/livepipe.js', 'ingest', '--input', 'testsrc:640x360', '--preset', 'fixtures/tiny-preset.json', '--segment', '1', '--window', '4', '--format', fmt, '--origin', o.url + 'live/', '--out', '/tmp/lpx/out2', '--json', '--duration', '14', '--verbose'], { reject: false });
 p.stdout?.on('data', (d: Buffer) => { for (const l of String(d).split('\n')) if (l && !l.includes('"progress"') && !l.includes('segment_') ) console.log(l.slice(0, 200)); });
 p.stderr?.on('data', (d) => process.stderr.write(d));
 const children = (pid: number) => readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
@@ -19,3 +20,4 @@ for (const q of o.requests) if (q.path.includes('360p') || q.path.includes('mast
 for (const q of o.requests) if (q.method === 'PUT' && q.path === '/live/360p/index.m3u8') console.log('-----\n' + q.body.toString());
 console.log(o.object('/live/master.m3u8')?.body.toString());
 await o.stop();
+for (const q of o.requests) if (q.path.includes('init')) console.log('INIT', q.method, q.path, q.status, q.body.length, q.time - o.requests[0]!.time, require('node:crypto').createHash('md5').update(q.body).digest('hex'));
