@@ -21,6 +21,8 @@ export class OriginWriter {
   readonly stats: PublishStats = { segments: 0, playlists: 0, bytes: 0, retries: 0, deletes: 0, failedDeletes: 0 };
   private readonly segmentSlots: Limiter;
   private outageSince: number | undefined;
+  /** Resolved (and replaced) when an outage ends, so that retries waiting out their backoff go at once. */
+  private recovered = deferred();
 
   constructor(
     readonly origin: Origin,
@@ -62,6 +64,7 @@ export class OriginWriter {
   private hooks(key: string, signal: AbortSignal | undefined) {
     return {
       signal,
+      wake: () => this.recovered.promise,
       onFailure: (error: Error, attempt: number, delayMs: number) => {
         this.stats.retries++;
         if (this.outageSince === undefined) {
@@ -75,7 +78,17 @@ export class OriginWriter {
         const durationMs = Date.now() - this.outageSince;
         this.outageSince = undefined;
         this.events.emit(PipelineEvent.OutageEnd, { origin: this.origin.description, durationMs });
+        // The origin answers again: what waits out a backoff of up to LIVE_RETRY.maxDelayMs goes now,
+        // so the newest playlist is published about as soon as the origin is back.
+        this.recovered.resolve();
+        this.recovered = deferred();
       },
     };
   }
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }

@@ -17,6 +17,11 @@ export interface RetryHooks {
   signal?: AbortSignal | undefined;
   onFailure?: (error: OriginError, attempt: number, delayMs: number) => void;
   onSuccess?: () => void;
+  /**
+   * Resolves when waiting out the backoff is no longer useful (the origin answered another request
+   * after an outage): the next attempt is made at once. Not used to cut short a Retry-After.
+   */
+  wake?: () => Promise<void>;
 }
 
 /** Exponential backoff with jitter; Retry-After wins when the origin sends one. Non-retryable errors stop at once. */
@@ -33,9 +38,27 @@ export async function withRetry<T>(policy: RetryPolicy, hooks: RetryHooks, attem
       if (!error.retryable || n >= policy.maxAttempts) throw error;
       const delay = backoffDelay(policy, n, error.retryAfterMs);
       hooks.onFailure?.(error, n, delay);
-      await sleep(delay, undefined, hooks.signal ? { signal: hooks.signal } : undefined);
+      await backoff(delay, hooks, error.retryAfterMs === undefined);
     }
   }
+}
+
+/** Sleeps `delayMs` (rejecting on abort), or less when `hooks.wake` resolves first and `wakeable`. */
+async function backoff(delayMs: number, hooks: RetryHooks, wakeable: boolean): Promise<void> {
+  if (!wakeable || !hooks.wake) {
+    await sleep(delayMs, undefined, hooks.signal ? { signal: hooks.signal } : undefined);
+    return;
+  }
+  const timer = new AbortController();
+  const signal = hooks.signal ? AbortSignal.any([hooks.signal, timer.signal]) : timer.signal;
+  try {
+    await Promise.race([sleep(delayMs, undefined, { signal }), hooks.wake()]);
+  } catch (e) {
+    if (hooks.signal?.aborted) throw e;
+  } finally {
+    timer.abort();
+  }
+  hooks.signal?.throwIfAborted();
 }
 
 export function backoffDelay(policy: RetryPolicy, attempt: number, retryAfterMs?: number): number {

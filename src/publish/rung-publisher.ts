@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EventBus, PipelineEvent } from '../events.js';
@@ -6,6 +7,8 @@ import type { OriginWriter } from './origin-writer.js';
 
 interface SegmentEntry {
   key: string;
+  /** Content hash: a file that reappears under a known name with other content is a new file (see addSegment). */
+  digest: string;
   /** Order in which segments were seen; decides what is older than a playlist's first segment. */
   arrival: number;
   bytes: number;
@@ -23,6 +26,8 @@ interface PendingPlaylist {
   text: string;
   info: MediaPlaylistInfo;
   arrivedAt: number;
+  /** Init sections as they were on disk when this playlist arrived (ffmpeg rewrites them in place on a restart). */
+  inits: Map<string, Buffer>;
 }
 
 export interface RungPublisherOptions {
@@ -47,6 +52,10 @@ export class RungPublisher {
   private draining: Promise<void> | undefined;
   published: MediaPlaylistInfo | undefined;
   private idleWaiters: Array<() => void> = [];
+  /** --keep: segments go to the origin one at a time, in the order ffmpeg wrote them. */
+  private uploadChain: Promise<unknown> = Promise.resolve();
+  /** Media sequence numbers of segments that follow an #EXT-X-DISCONTINUITY (ffmpeg restarts). */
+  private readonly discontinuities = new Set<number>();
 
   constructor(
     readonly rung: string,
@@ -59,18 +68,41 @@ export class RungPublisher {
   /**
    * A complete media segment on disk (renamed into place by ffmpeg). fMP4 init sections are not
    * written through a temp file, so they are read only once a playlist references them.
+   *
+   * A known name with other content is a new segment: ffmpeg killed between renaming a segment and
+   * listing it in a playlist writes that name again after its restart (append_list continues from the
+   * playlist). The new content replaces the old upload.
    */
   async addSegment(file: string): Promise<void> {
     const name = path.basename(file);
-    if (this.entries.has(name)) return;
+    if (this.isBehindWindow(name)) return;
     let body: Buffer;
     try {
       body = await readFile(file);
     } catch {
       return; // deleted by ffmpeg before we got to it: it has left the window
     }
-    if (this.entries.has(name)) return;
+    this.ensureUploaded(name, body);
+  }
+
+  /** Starts uploading `body` under `name` unless that very content is already uploaded or uploading. */
+  private ensureUploaded(name: string, body: Buffer): void {
+    const known = this.entries.get(name);
+    if (known && known.digest === digestOf(body)) return;
+    if (this.isBehindWindow(name)) return;
+    if (known && !known.acked) known.abort.abort();
     this.startUpload(name, body);
+  }
+
+  /**
+   * Without --keep, a segment older than the first one the newest playlist lists has left the window
+   * for good: it is never uploaded late (e.g. after an origin outage, or by the rescan at the end).
+   */
+  private isBehindWindow(name: string): boolean {
+    if (this.opts.keep || !this.latest || !/\.(ts|m4s)$/.test(name)) return false;
+    const info = this.latest.info;
+    if (info.segments.includes(name)) return false;
+    return sequenceOf(name) < sequenceOf(info.segments[0]!);
   }
 
   /** A new version of this rung's media playlist. */
@@ -84,7 +116,15 @@ export class RungPublisher {
     if (text === this.latest?.text) return; // the same version seen twice (event and final rescan)
     const info = parseMediaPlaylist(text);
     if (info.segments.length === 0) return;
-    this.latest = { version: ++this.versions, text, info, arrivedAt: Date.now() };
+    // Read the init sections now: they are complete when a playlist that lists them is written, and a
+    // restarted ffmpeg truncates and rewrites them in place.
+    const inits = new Map<string, Buffer>();
+    for (const name of info.initSegments) {
+      const body = await readFile(path.join(this.dir, name)).catch(() => undefined);
+      if (body && body.length > 0) inits.set(name, body);
+    }
+    this.noteDiscontinuities(text);
+    this.latest = { version: ++this.versions, text, info, arrivedAt: Date.now(), inits };
     this.abandonUnreferenced(info);
     this.draining ??= this.drain().finally(() => {
       this.draining = undefined;
@@ -110,10 +150,19 @@ export class RungPublisher {
     const key = `${this.rung}/${name}`;
     const abort = new AbortController();
     const entry: SegmentEntry = {
-      key, arrival: this.arrivals++, bytes: body.length, arrivedAt: Date.now(), acked: false, abort,
+      key, digest: digestOf(body), arrival: this.arrivals++, bytes: body.length, arrivedAt: Date.now(), acked: false, abort,
       done: Promise.resolve(false),
     };
-    entry.done = this.writer.putSegment(key, body, abort.signal).then(
+    let upload: Promise<void>;
+    if (this.opts.keep) {
+      // Every segment is kept: upload them in order, so that the origin never holds a gap behind the
+      // newest segment (after an outage the backlog drains oldest first).
+      upload = this.uploadChain.then(() => this.writer.putSegment(key, body, abort.signal));
+      this.uploadChain = upload.catch(() => undefined);
+    } else {
+      upload = this.writer.putSegment(key, body, abort.signal);
+    }
+    entry.done = upload.then(
       () => {
         entry.acked = true;
         this.writer.stats.segments++;
@@ -124,7 +173,7 @@ export class RungPublisher {
       },
       (e: unknown) => {
         if (!abort.signal.aborted) this.events.emit(PipelineEvent.Error, { message: `giving up on ${key}: ${(e as Error).message}` });
-        this.entries.delete(name);
+        if (this.entries.get(name) === entry) this.entries.delete(name);
         return false;
       },
     );
@@ -135,7 +184,7 @@ export class RungPublisher {
   private async drain(): Promise<void> {
     while (this.latest && this.latest.version !== this.publishedVersion) {
       const pending = this.latest;
-      const ready = await this.segmentsReady(pending.info);
+      const ready = await this.segmentsReady(pending);
       if (pending !== this.latest) continue; // superseded while waiting: only the newest goes out
       if (!ready) {
         this.events.emit(PipelineEvent.Warning, { message: `${this.rung}: playlist skipped, a segment it lists is missing locally` });
@@ -145,7 +194,7 @@ export class RungPublisher {
       const abort = new AbortController();
       const supersede = setInterval(() => pending !== this.latest && !pending.info.ended && abort.abort(), 50);
       try {
-        await this.writer.put(`${this.rung}/index.m3u8`, Buffer.from(pending.text), abort.signal);
+        await this.writer.put(`${this.rung}/index.m3u8`, Buffer.from(this.withDiscontinuitySequence(pending)), abort.signal);
       } catch {
         if (abort.signal.aborted) continue;
         this.publishedVersion = pending.version;
@@ -157,20 +206,63 @@ export class RungPublisher {
     }
   }
 
-  /** Makes sure every referenced file is uploading (reading it from disk if the watcher missed it), then waits. */
-  private async segmentsReady(info: MediaPlaylistInfo): Promise<boolean> {
-    const names = [...info.initSegments, ...info.segments];
-    const waits: Array<Promise<boolean>> = [];
-    for (const name of names) {
-      let entry = this.entries.get(name);
-      if (!entry) {
-        await this.addSegment(path.join(this.dir, name));
-        entry = this.entries.get(name);
+  /**
+   * Makes sure every referenced file is uploading (reading it from disk if the watcher missed it), then
+   * waits. An upload replaced by newer content under the same name meanwhile is waited for again.
+   */
+  private async segmentsReady(pending: PendingPlaylist): Promise<boolean> {
+    const { info } = pending;
+    for (;;) {
+      const waits: Array<[string, SegmentEntry]> = [];
+      for (const name of info.initSegments) {
+        const body = pending.inits.get(name);
+        if (body) this.ensureUploaded(name, body);
+        else if (!this.entries.has(name)) await this.addSegment(path.join(this.dir, name));
+        const entry = this.entries.get(name);
+        if (!entry) return false;
+        waits.push([name, entry]);
       }
-      if (!entry) return false;
-      waits.push(entry.done);
+      for (const name of info.segments) {
+        if (!this.entries.has(name)) await this.addSegment(path.join(this.dir, name));
+        const entry = this.entries.get(name);
+        if (!entry) return false;
+        waits.push([name, entry]);
+      }
+      const results = await Promise.all(waits.map(([, e]) => e.done));
+      if (results.every(Boolean)) return true;
+      if (pending !== this.latest) return false;
+      const failed = waits.filter((_, i) => !results[i]);
+      // Retry only when every failed upload has been replaced by another one under the same name.
+      if (!failed.every(([name, e]) => this.entries.has(name) && this.entries.get(name) !== e)) return false;
     }
-    return (await Promise.all(waits)).every(Boolean);
+  }
+
+  /** Remembers which media sequence numbers follow an #EXT-X-DISCONTINUITY. */
+  private noteDiscontinuities(text: string): void {
+    let sequence = Number(/^#EXT-X-MEDIA-SEQUENCE:(\d+)/m.exec(text)?.[1] ?? 0);
+    let discontinuity = false;
+    for (const raw of text.split('\n')) {
+      const line = raw.trim();
+      if (line === '#EXT-X-DISCONTINUITY') discontinuity = true;
+      else if (line !== '' && !line.startsWith('#')) {
+        if (discontinuity) this.discontinuities.add(sequence);
+        discontinuity = false;
+        sequence++;
+      }
+    }
+  }
+
+  /**
+   * ffmpeg writes #EXT-X-DISCONTINUITY after a restart but never EXT-X-DISCONTINUITY-SEQUENCE; once the
+   * tagged segment leaves the window, players must still number discontinuities the same way
+   * (RFC 8216 6.2.2), so the tag is added: the discontinuities before the playlist's first segment.
+   */
+  private withDiscontinuitySequence(p: PendingPlaylist): string {
+    if (/^#EXT-X-DISCONTINUITY-SEQUENCE:/m.test(p.text)) return p.text;
+    let count = 0;
+    for (const sequence of this.discontinuities) if (sequence < p.info.mediaSequence) count++;
+    if (count === 0) return p.text;
+    return p.text.replace(/^(#EXT-X-MEDIA-SEQUENCE:\d+)\r?$/m, `$1\n#EXT-X-DISCONTINUITY-SEQUENCE:${count}`);
   }
 
   private markPublished(p: PendingPlaylist): void {
@@ -229,6 +321,10 @@ export class RungPublisher {
   abortAll(): void {
     for (const entry of this.entries.values()) entry.abort.abort();
   }
+}
+
+function digestOf(body: Buffer): string {
+  return createHash('sha1').update(body).digest('hex');
 }
 
 function sequenceOf(name: string): number {
