@@ -53,8 +53,11 @@ export interface PresetResult {
   a?: VariantResult;
   b?: VariantResult;
   c?: VariantResult;
-  /** (a) only: livepipe's own share and the time before ffmpeg started (median over reps). */
-  livepipe?: { ownCpuSeconds: number; startupSeconds: number; method: CpuSplit['method'] };
+  /**
+   * (a) only, medians over reps: livepipe's own CPU, and its wall time split into start-up (spawn →
+   * ffmpeg_started event), ffmpeg (→ ffmpeg reaped, seen by a 50-ms poll) and tail (→ livepipe exit).
+   */
+  livepipe?: { ownCpuSeconds: number; startupSeconds: number; ffmpegSeconds: number; tailSeconds: number; method: CpuSplit['method'] };
   /** realtime(a)/realtime(x) and cpu(a)/cpu(x). */
   vsBare?: { speed: number; cpu: number };
   vsPerRung?: { speed: number; cpu: number };
@@ -123,7 +126,7 @@ async function benchPreset(ctx: BenchContext, dir: string, source: SourceInfo, p
   const media = source.durationSeconds;
   const aSamples: Sample[] = [];
   const bSamples: Sample[] = [];
-  const own: Array<{ cpu: number; startup: number; method: CpuSplit['method'] }> = [];
+  const own: Array<{ cpu: number; startup: number; ffmpeg: number; tail: number; method: CpuSplit['method'] }> = [];
   let bareArgv: ((outDir: string) => string[]) | undefined;
   let livepipeArgv: string[] | undefined;
 
@@ -150,8 +153,15 @@ async function benchPreset(ctx: BenchContext, dir: string, source: SourceInfo, p
     }
     aSamples.push(sampleOf(r.run));
     const split = sampler.result(r.run.cpu.total);
-    if (split && ffmpegStartedAt !== undefined) {
-      own.push({ cpu: split.livepipeSeconds, startup: (ffmpegStartedAt - r.run.startedAt) / 1000, method: split.method });
+    const reapedAt = sampler.ffmpegReapedAt;
+    if (split && ffmpegStartedAt !== undefined && reapedAt !== undefined) {
+      own.push({
+        cpu: split.livepipeSeconds,
+        startup: (ffmpegStartedAt - r.run.startedAt) / 1000,
+        ffmpeg: (reapedAt - ffmpegStartedAt) / 1000,
+        tail: (r.run.endedAt - reapedAt) / 1000,
+        method: split.method,
+      });
     }
     const started = r.events.find((e) => e.event === 'started');
     const ff = r.events.find((e) => e.event === 'ffmpeg_started');
@@ -198,6 +208,8 @@ async function benchPreset(ctx: BenchContext, dir: string, source: SourceInfo, p
     out.livepipe = {
       ownCpuSeconds: median(own.map((o) => o.cpu))!,
       startupSeconds: median(own.map((o) => o.startup))!,
+      ffmpegSeconds: median(own.map((o) => o.ffmpeg))!,
+      tailSeconds: median(own.map((o) => o.tail))!,
       method: own.every((o) => o.method === 'exact') ? 'exact' : 'sampled',
     };
   }

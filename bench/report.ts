@@ -43,10 +43,11 @@ export function encodeTables(r: EncodeResult): string {
     pct(p.vsPerRung?.speed),
     pct(p.vsPerRung?.cpu),
     p.livepipe ? `${f(p.livepipe.ownCpuSeconds)} s (${f((p.livepipe.ownCpuSeconds / (p.a?.cpuSeconds ?? NaN)) * 100, 1)} %)` : '—',
-    p.livepipe ? f(p.livepipe.startupSeconds) : '—',
+    p.livepipe ? `${f(p.livepipe.startupSeconds)} / ${f(p.livepipe.ffmpegSeconds)} / ${f(p.livepipe.tailSeconds)}` : '—',
+    p.livepipe && p.b ? pct(p.b.wallSeconds / p.livepipe.ffmpegSeconds) : '—',
   ]);
   if (ratios.length) {
-    out.push(table(['preset', 'rungs', '(a)/(b) realtime', '(a)/(b) CPU', 'goal 3 %', '(a)/(c) realtime', '(a)/(c) CPU', 'livepipe node CPU in (a)', 'spawn→ffmpeg s'], ratios));
+    out.push(table(['preset', 'rungs', '(a)/(b) realtime', '(a)/(b) CPU', 'goal 3 %', '(a)/(c) realtime', '(a)/(c) CPU', 'livepipe node CPU in (a)', '(a) wall: start-up / ffmpeg / tail s', '(a) ffmpeg phase vs (b)'], ratios));
   }
   const failures = [...r.failures, ...r.presets.flatMap((p) => p.failures.map((x) => `${p.preset} ${x}`))];
   if (failures.length) out.push(failures.map((x) => `FAILED encode ${x}`).join('\n'));

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only encode|publish|cpu] [--reps N] [--origins built-in,nginx,s3rver]`
+ * `npm run bench [-- --only encode|publish|cpu[,…]] [--reps N (default 3)] [--origins built-in,nginx,s3rver]`
  *
  *   encode   Part A: realtime factor and CPU of livepipe vs the same ffmpeg argv bare vs one ffmpeg per rung
  *   publish  Part B: segment-on-disk → listing-playlist-acknowledged latency per origin kind
@@ -50,7 +50,7 @@ function parseOptions(argv: string[]): Options {
   if (values.help) usage('help');
   const parts = values.only ? values.only.split(',').map((s) => s.trim()) : [...PARTS];
   for (const p of parts) if (!(PARTS as readonly string[]).includes(p)) usage(`unknown part "${p}" (expected ${PARTS.join(', ')})`);
-  const reps = values.reps === undefined ? 2 : Number(values.reps);
+  const reps = values.reps === undefined ? 3 : Number(values.reps);
   if (!Number.isInteger(reps) || reps < 1 || reps > 10) usage('--reps must be a whole number from 1 to 10');
   const kinds = ORIGINS.map((o) => o.kind) as string[];
   const origins = values.origins?.split(',').map((s) => s.trim());

@@ -12,6 +12,7 @@
  * If no sample fell between the reap and node's exit, the last samples of each process's own
  * utime+stime are used instead ("sampled", which misses at most one poll interval at the end).
  */
+import { performance } from 'node:perf_hooks';
 import { readProcStat, type ProcStat } from './proc.js';
 
 export interface CpuSplit {
@@ -34,6 +35,8 @@ export class LivepipeCpuSampler {
   private ffmpegPid: number | undefined;
   private ffmpegLast: ProcStat | undefined;
   private ffmpegReaped = false;
+  /** performance.now() of the first sample that found ffmpeg reaped (at most one poll late). */
+  ffmpegReapedAt: number | undefined;
   private mainLast: ProcStat | undefined;
   private mainLastAfterReap = false;
   private childrenBefore: number | undefined;
@@ -52,7 +55,10 @@ export class LivepipeCpuSampler {
     if (this.ffmpegPid !== undefined && !this.ffmpegReaped) {
       const f = readProcStat(this.ffmpegPid);
       if (f) this.ffmpegLast = f;
-      else if (this.ffmpegLast) this.ffmpegReaped = true;
+      else if (this.ffmpegLast) {
+        this.ffmpegReaped = true;
+        this.ffmpegReapedAt = performance.now();
+      }
     }
     const m = readProcStat(mainPid);
     if (!m) return;

@@ -1,11 +1,11 @@
-import { mkdir, mkdtemp, readdir, rm, access } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, access, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmbeddedOrigin, type EmbeddedOrigin } from './embedded-origin.js';
 import { UsageError } from './errors.js';
 import { PipelineEvent, type EventBus } from './events.js';
-import { buildHlsArgv } from './ffmpeg/hls-argv.js';
+import { buildHlsArgv, MEDIA_PLAYLIST_NAME } from './ffmpeg/hls-argv.js';
 import { locateFfmpeg } from './ffmpeg/locate.js';
 import { completeMaster } from './hls/master-playlist.js';
 import type { IngestConfig } from './ingest-config.js';
@@ -36,9 +36,10 @@ export async function runPipeline(config: IngestConfig, bus: EventBus, stopSigna
   let embedded: EmbeddedOrigin | undefined;
   let origin: Origin | undefined;
   try {
-    ({ origin, embedded } = await openOrigin(config));
+    // The source first: a bad input is refused before anything touches the origin (invariant 7).
     const source = await probeSource(config.input);
     const ladder = fitLadder(config.preset, source);
+    ({ origin, embedded } = await openOrigin(config));
     warnAboutBudget(config, ladder, bus);
     const input = buildInputArgs(config.input, source?.hasAudio ?? true, { realtime: config.realtime, loop: config.loop });
     const argvFor = (req: RunRequest) => buildHlsArgv(input, ladder, {
@@ -59,13 +60,14 @@ export async function runPipeline(config: IngestConfig, bus: EventBus, stopSigna
 
     const encoder = new EncoderSupervisor(locateFfmpeg().ffmpeg, argvFor, bus, {
       maxRestarts: config.maxRestarts,
-      stallMs: Math.max(15_000, config.segmentSeconds * 4_000),
+      stallMs: envMs('LIVEPIPE_STALL_MS') ?? Math.max(15_000, config.segmentSeconds * 4_000),
       stdin: input.readsStdin ? process.stdin : undefined,
       restartable: config.input.kind !== 'stdin',
       durationSeconds: config.durationSeconds,
       inputEnds: (config.input.kind === 'file' && !config.loop) || config.input.kind === 'stdin',
     });
     const outcome = await encoder.run(stopSignal);
+    if (outcome.ok) await endOpenPlaylists(outDir);
 
     // Let the watcher deliver the last renames, then make sure nothing was missed.
     await new Promise((r) => setTimeout(r, 200));
@@ -76,7 +78,8 @@ export async function runPipeline(config: IngestConfig, bus: EventBus, stopSigna
     const stats = publisher.stats;
     let exitCode = outcome.ok ? 0 : 1;
     let reason = outcome.reason;
-    if (outcome.ok && !published) {
+    // (Stopped before ffmpeg wrote anything: there is nothing to publish.)
+    if (outcome.ok && !published && publisher.rungNames().length > 0) {
       exitCode = 1;
       reason = `the origin did not take the final playlists within ${FINISH_TIMEOUT_MS / 1000} s`;
     }
@@ -97,7 +100,10 @@ async function openOrigin(config: IngestConfig): Promise<{ origin: Origin; embed
     const embedded = await startEmbeddedOrigin(config.host, config.port, config.name);
     return { origin: embedded.origin, embedded };
   }
-  const origin = createOrigin(config.origin, { headers: config.headers, ...(config.s3Endpoint ? { s3Endpoint: config.s3Endpoint } : {}) });
+  const timeoutMs = envMs('LIVEPIPE_ORIGIN_TIMEOUT_MS');
+  const origin = createOrigin(config.origin, {
+    headers: config.headers, ...(config.s3Endpoint ? { s3Endpoint: config.s3Endpoint } : {}), ...(timeoutMs ? { timeoutMs } : {}),
+  });
   // Fail before any encoding if the origin refuses writes or credentials.
   await probeOrigin(origin);
   return { origin };
@@ -119,6 +125,16 @@ function warnAboutBudget(config: IngestConfig, ladder: Ladder, bus: EventBus): v
   for (const message of momentoBudgetWarnings(bitsPerSecond / 8, writesPerSecond, budget)) bus.emit(PipelineEvent.Warning, { message });
 }
 
+/**
+ * Tuning knobs read from the environment, for fault tests and soak runs (not flags: users should not need them):
+ *   LIVEPIPE_STALL_MS           no ffmpeg progress for this long restarts it (default max(15 s, 4 segments))
+ *   LIVEPIPE_ORIGIN_TIMEOUT_MS  per-request timeout of http(s)/momento/s3 origins (default 10 s)
+ */
+function envMs(name: string): number | undefined {
+  const value = Number(process.env[name]);
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
 function variantsOf(ladder: Ladder) {
   return ladder.renditions.map((r) => ({
     name: r.name,
@@ -126,6 +142,22 @@ function variantsOf(ladder: Ladder) {
     averageBandwidth: renditionBandwidth(r).average,
     frameRate: ladder.fps,
   }));
+}
+
+/**
+ * ffmpeg writes #EXT-X-ENDLIST when it stops gracefully; a stop during a restart's backoff, or an ffmpeg
+ * killed after the stop grace, leaves live playlists behind: end them (invariant 6). Written through a
+ * temp file and renamed, as ffmpeg does, so the watcher publishes them.
+ */
+async function endOpenPlaylists(outDir: string): Promise<void> {
+  for (const entry of await readdir(outDir, { withFileTypes: true }).catch(() => [])) {
+    if (!entry.isDirectory()) continue;
+    const file = path.join(outDir, entry.name, MEDIA_PLAYLIST_NAME);
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined || !text.includes('#EXTINF') || /^#EXT-X-ENDLIST\s*$/m.test(text)) continue;
+    await writeFile(`${file}.tmp`, `${text.endsWith('\n') ? text : `${text}\n`}#EXT-X-ENDLIST\n`);
+    await rename(`${file}.tmp`, file);
+  }
 }
 
 /** A user-given folder must be writable; files of an earlier run in it are cleared so they are not republished. */

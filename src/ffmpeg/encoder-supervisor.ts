@@ -49,6 +49,8 @@ export class EncoderSupervisor {
   async run(stop: AbortSignal): Promise<SupervisorOutcome> {
     const recent: number[] = [];
     for (let attempt = 0; ; attempt++) {
+      // Asked to stop before ffmpeg (re)started: an abort listener added now would never fire.
+      if (stop.aborted) return { ok: true, restarts: this.restarts };
       const remaining = this.opts.durationSeconds === undefined ? undefined : Math.max(0, this.opts.durationSeconds - this.mediaSeconds);
       const argv = this.buildArgv({ resume: attempt > 0, remainingSeconds: remaining });
       const exit = await this.runOnce(argv, stop);

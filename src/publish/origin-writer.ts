@@ -1,6 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EventBus, PipelineEvent } from '../events.js';
 import { metaForKey } from '../origins/object-meta.js';
-import type { Origin } from '../origins/origin.js';
+import type { Origin, OriginError } from '../origins/origin.js';
 import { Limiter } from './limiter.js';
 import { DELETE_RETRY, LIVE_RETRY, type RetryPolicy, withRetry } from './retry.js';
 
@@ -21,6 +22,8 @@ export class OriginWriter {
   readonly stats: PublishStats = { segments: 0, playlists: 0, bytes: 0, retries: 0, deletes: 0, failedDeletes: 0 };
   private readonly segmentSlots: Limiter;
   private outageSince: number | undefined;
+  /** Keys the origin answered with Retry-After: no request for them before this time (Date.now()). */
+  private readonly holdUntil = new Map<string, number>();
   /** Resolved (and replaced) when an outage ends, so that retries waiting out their backoff go at once. */
   private recovered = deferred();
 
@@ -44,8 +47,15 @@ export class OriginWriter {
 
   /** Playlists skip the segment queue: they are small and what players wait on. */
   async put(key: string, body: Buffer, signal?: AbortSignal): Promise<void> {
+    // A newer version of an object (a playlist) must not jump the Retry-After its key was just given.
+    const holdMs = (this.holdUntil.get(key) ?? 0) - Date.now();
+    if (holdMs > 0) await sleep(holdMs, undefined, signal ? { signal } : undefined);
     const meta = metaForKey(key);
-    await withRetry(this.retry, this.hooks(key, signal), (s) => this.origin.put(key, body, meta, s));
+    try {
+      await withRetry(this.retry, this.hooks(key, signal), (s) => this.origin.put(key, body, meta, s));
+    } finally {
+      if ((this.holdUntil.get(key) ?? 0) <= Date.now()) this.holdUntil.delete(key);
+    }
     this.stats.bytes += body.length;
   }
 
@@ -65,8 +75,9 @@ export class OriginWriter {
     return {
       signal,
       wake: () => this.recovered.promise,
-      onFailure: (error: Error, attempt: number, delayMs: number) => {
+      onFailure: (error: OriginError, attempt: number, delayMs: number) => {
         this.stats.retries++;
+        if (error.retryAfterMs !== undefined) this.holdUntil.set(key, Date.now() + delayMs);
         if (this.outageSince === undefined) {
           this.outageSince = Date.now();
           this.events.emit(PipelineEvent.OutageStart, { origin: this.origin.description, reason: error.message });

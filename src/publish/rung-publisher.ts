@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EventBus, PipelineEvent } from '../events.js';
 import { parseMediaPlaylist, type MediaPlaylistInfo } from '../hls/media-playlist.js';
 import type { OriginWriter } from './origin-writer.js';
@@ -19,6 +20,8 @@ interface SegmentEntry {
   abort: AbortController;
   /** Publish count at which the entry stopped being referenced; deleted `grace` publishes later. */
   retiredAt?: number;
+  /** Date.now() when it stopped being referenced. */
+  retiredTime?: number;
 }
 
 interface PendingPlaylist {
@@ -54,6 +57,8 @@ export class RungPublisher {
   private idleWaiters: Array<() => void> = [];
   /** --keep: segments go to the origin one at a time, in the order ffmpeg wrote them. */
   private uploadChain: Promise<unknown> = Promise.resolve();
+  /** Segment files are read one at a time, in the order they were reported. */
+  private intake: Promise<void> = Promise.resolve();
   /** Media sequence numbers of segments that follow an #EXT-X-DISCONTINUITY (ffmpeg restarts). */
   private readonly discontinuities = new Set<number>();
 
@@ -73,16 +78,21 @@ export class RungPublisher {
    * listing it in a playlist writes that name again after its restart (append_list continues from the
    * playlist). The new content replaces the old upload.
    */
-  async addSegment(file: string): Promise<void> {
-    const name = path.basename(file);
-    if (this.isBehindWindow(name)) return;
-    let body: Buffer;
-    try {
-      body = await readFile(file);
-    } catch {
-      return; // deleted by ffmpeg before we got to it: it has left the window
-    }
-    this.ensureUploaded(name, body);
+  addSegment(file: string): Promise<void> {
+    // Files are taken in the order they are reported (ffmpeg's order), whatever the reads' timing.
+    const added = this.intake.then(async () => {
+      const name = path.basename(file);
+      if (this.isBehindWindow(name)) return;
+      let body: Buffer;
+      try {
+        body = await readFile(file);
+      } catch {
+        return; // deleted by ffmpeg before we got to it: it has left the window
+      }
+      this.ensureUploaded(name, body);
+    });
+    this.intake = added.catch(() => undefined);
+    return added;
   }
 
   /** Starts uploading `body` under `name` unless that very content is already uploaded or uploading. */
@@ -284,6 +294,7 @@ export class RungPublisher {
     for (const [name, entry] of this.entries) {
       if (!entry.acked || this.publishedRefs.has(name) || entry.arrival >= first.arrival) continue;
       entry.retiredAt ??= this.publishCount;
+      entry.retiredTime ??= Date.now();
       if (this.publishCount - entry.retiredAt < this.opts.deleteGrace) continue;
       this.entries.delete(name);
       void this.writer.delete(entry.key).then((ok) => {
@@ -307,12 +318,19 @@ export class RungPublisher {
   /** Deletes every retired segment now (at the end of a stream), keeping what the final playlist lists. */
   async flushDeletes(): Promise<void> {
     if (this.opts.keep || !this.published) return;
-    const jobs: Array<Promise<boolean>> = [];
+    const jobs: Array<Promise<void>> = [];
     const first = this.entries.get(this.published.segments[0]!);
+    // Players and CDN edges that read the playlist before the final one may still ask for what it
+    // listed: as mid-stream, a segment goes only some time after it left the window.
+    const graceMs = endOfStreamGraceMs(this.published.targetDuration);
     for (const [name, entry] of this.entries) {
       if (!entry.acked || this.publishedRefs.has(name) || (first && entry.arrival >= first.arrival)) continue;
       this.entries.delete(name);
-      jobs.push(this.writer.delete(entry.key));
+      const waitMs = (entry.retiredTime ?? Date.now()) + graceMs - Date.now();
+      jobs.push((async () => {
+        if (waitMs > 0) await sleep(waitMs);
+        if (await this.writer.delete(entry.key)) this.events.emit(PipelineEvent.SegmentDeleted, { rung: this.rung, key: entry.key });
+      })());
     }
     await Promise.all(jobs);
   }
@@ -321,6 +339,14 @@ export class RungPublisher {
   abortAll(): void {
     for (const entry of this.entries.values()) entry.abort.abort();
   }
+}
+
+/**
+ * At the end of a stream: 1.5 target durations (a player polls its playlist about once a target
+ * duration) since a segment left the window, within 1–6 s, so that stopping stays quick.
+ */
+function endOfStreamGraceMs(targetDurationSeconds: number): number {
+  return Math.min(6_000, Math.max(1_000, 1_500 * (targetDurationSeconds || 1)));
 }
 
 function digestOf(body: Buffer): string {
