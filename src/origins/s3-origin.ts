@@ -1,6 +1,15 @@
-import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { DEFAULT_TIMEOUT_MS, abortReason } from './http-origin.js';
 import { OriginError, isRetryableStatus, parseRetryAfter, type ObjectMeta, type Origin } from './origin.js';
+
+type S3Sdk = typeof import('@aws-sdk/client-s3');
+let sdk: Promise<S3Sdk> | undefined;
+
+/** The SDK is large (a third of a second to load): only runs that publish to S3 pay for it. */
+function loadSdk(): Promise<S3Sdk> {
+  sdk ??= import('@aws-sdk/client-s3');
+  return sdk;
+}
 
 export interface S3OriginOptions {
   bucket: string;
@@ -35,23 +44,33 @@ export class S3Origin implements Origin {
   readonly playbackUrl = undefined;
   readonly bucket: string;
   readonly prefix: string;
-  private readonly client: S3Client;
+  private client: Promise<S3Client> | undefined;
   private readonly timeoutMs: number;
+  private readonly options: S3OriginOptions;
 
   constructor(options: S3OriginOptions) {
     this.bucket = options.bucket;
     this.prefix = normalizePrefix(options.prefix ?? '');
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.description = `s3://${this.bucket}/${this.prefix}${options.endpoint ? ` (endpoint ${options.endpoint})` : ''}`;
-    this.client = new S3Client({
-      region: options.region ?? 'us-east-1',
-      ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
-      ...(options.credentials ? { credentials: options.credentials } : {}),
-      ...(options.profile ? { profile: options.profile } : {}),
-      maxAttempts: 1,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    this.options = options;
+  }
+
+  private getClient(): Promise<S3Client> {
+    const options = this.options;
+    this.client ??= loadSdk().then(
+      ({ S3Client }) =>
+        new S3Client({
+          region: options.region ?? 'us-east-1',
+          ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
+          ...(options.credentials ? { credentials: options.credentials } : {}),
+          ...(options.profile ? { profile: options.profile } : {}),
+          maxAttempts: 1,
+          requestChecksumCalculation: 'WHEN_REQUIRED',
+          responseChecksumValidation: 'WHEN_REQUIRED',
+        }),
+    );
+    return this.client;
   }
 
   /** The object key for a stream-relative key. */
@@ -63,6 +82,7 @@ export class S3Origin implements Origin {
   }
 
   async put(key: string, body: Buffer, meta: ObjectMeta, signal?: AbortSignal): Promise<void> {
+    const { PutObjectCommand } = await loadSdk();
     const command = new PutObjectCommand({
       Bucket: this.bucket,
       Key: this.keyFor(key),
@@ -75,18 +95,19 @@ export class S3Origin implements Origin {
   }
 
   async delete(key: string, signal?: AbortSignal): Promise<void> {
+    const { DeleteObjectCommand } = await loadSdk();
     const command = new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyFor(key) });
     await this.send('DELETE', key, command, signal);
   }
 
   async close(): Promise<void> {
-    this.client.destroy();
+    (await this.client)?.destroy();
   }
 
   private async send(
     method: 'PUT' | 'DELETE',
     key: string,
-    command: PutObjectCommand | DeleteObjectCommand,
+    command: InstanceType<S3Sdk['PutObjectCommand']> | InstanceType<S3Sdk['DeleteObjectCommand']>,
     signal: AbortSignal | undefined,
   ): Promise<void> {
     if (signal?.aborted) throw abortReason(signal);
@@ -94,7 +115,8 @@ export class S3Origin implements Origin {
     const abortSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
     try {
       // The overloads of send() differ per command; both outputs are ignored.
-      await this.client.send(command as PutObjectCommand, { abortSignal });
+      const client = await this.getClient();
+      await client.send(command as InstanceType<S3Sdk['PutObjectCommand']>, { abortSignal });
     } catch (e) {
       if (signal?.aborted) throw abortReason(signal);
       if (timeout.aborted) throw new OriginError(`${method} ${key}: timed out after ${this.timeoutMs} ms`, true);
