@@ -60,7 +60,7 @@ describe('levels', () => {
   it('raises the H.264 level for 50/60 fps sources', () => {
     const l30 = fitLadder(preset, { width: 1920, height: 1080, fps: 30 });
     const l60 = fitLadder(preset, { width: 1920, height: 1080, fps: 60 });
-    expect(l30.renditions.map((r) => r.level)).toEqual(['4.0', '3.1', '3.0', '3.0']);
-    expect(l60.renditions.map((r) => r.level)).toEqual(['4.2', '3.2', '3.1', '3.1']);
+    expect(l30.renditions.map((r) => r.level)).toEqual(['4.0', '3.1', '3.1', '3.0']);
+    expect(l60.renditions.map((r) => r.level)).toEqual(['4.2', '3.2', '3.2', '3.1']);
   });
 });
