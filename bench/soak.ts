@@ -9,8 +9,9 @@
  *
  * The origin's request log is checked as it grows (and then dropped, so a long soak does not hoard
  * segment bodies): every acknowledged media playlist must reference only objects the origin holds,
- * media sequences only grow, and after an outage no segment older than the first one of the first
- * playlist published is uploaded late. The livepipe process's RSS (VmRSS) is sampled every 10 s.
+ * media sequences only grow, and after an outage no segment older than the first one of the newest
+ * playlist ffmpeg had written when the origin came back is uploaded late. The livepipe process's RSS
+ * (VmRSS) is sampled every 10 s.
  *
  * Options: --minutes N (default 10), --outage-every M (minutes, default 3), --outage-seconds S
  * (default 20), --kill-every M (minutes, default 3), --first-outage S and --first-kill S (seconds into
@@ -119,11 +120,11 @@ class LogChecker {
   playlistsAcked = 0;
   readonly problems: string[] = [];
   private readonly lastSequence = new Map<string, number>();
-  /** Per outage: when it ended, and per rung the first segment of the first playlist published afterwards. */
-  private readonly recoveries: Array<{ at: number; firstSeq: Map<string, number>; pending: RecordedRequest[] }> = [];
+  /** Per outage: when it ended, and per rung the first segment of ffmpeg's newest playlist at that moment. */
+  readonly recoveries: Array<{ at: number; windowStart: Map<string, number>; firstPlaylistMs: Map<string, number> }> = [];
 
-  recovered(at: number): void {
-    this.recoveries.push({ at, firstSeq: new Map(), pending: [] });
+  recovered(at: number, windowStart: Map<string, number>): void {
+    this.recoveries.push({ at, windowStart, firstPlaylistMs: new Map() });
   }
 
   /** Takes the requests the origin has answered so far out of its log. */
@@ -149,10 +150,14 @@ class LogChecker {
     const key = decodeURIComponent(r.path.slice(PREFIX.length));
     const isSegment = /\/seg_\d+\.(ts|m4s)$/.test(key);
     if (r.method === 'PUT' && isSegment) {
+      // A segment that had left ffmpeg's window when the origin came back must not be uploaded late.
+      const rung = key.split('/')[0]!;
       for (const rec of this.recoveries) {
-        if (r.time >= rec.at && r.time < rec.at + 60_000) rec.pending.push({ ...r, body: Buffer.alloc(0) });
+        const start = rec.windowStart.get(rung);
+        if (r.time < rec.at || r.time > rec.at + 60_000 || start === undefined || segmentNumber(key) >= start) continue;
+        this.lateUploads++;
+        this.note(`late upload ${r.time - rec.at} ms after the outage that ended ${new Date(rec.at).toISOString()}: ${key} (the window started at seg_${start} then)`);
       }
-      this.settleRecoveries();
     }
     const ok = r.status !== undefined && r.status >= 200 && r.status < 300;
     if (!ok) return;
@@ -179,24 +184,7 @@ class LogChecker {
     }
     this.lastSequence.set(rung, facts.mediaSequence);
     for (const rec of this.recoveries) {
-      if (r.time >= rec.at && !rec.firstSeq.has(rung) && facts.segments[0]) rec.firstSeq.set(rung, segmentNumber(facts.segments[0]));
-    }
-    this.settleRecoveries();
-  }
-
-  /** A segment PUT after a recovery that is older than the first one of the first playlist published after it is late. */
-  private settleRecoveries(): void {
-    for (const rec of this.recoveries) {
-      rec.pending = rec.pending.filter((p) => {
-        const rung = decodeURIComponent(p.path.slice(PREFIX.length)).split('/')[0]!;
-        const first = rec.firstSeq.get(rung);
-        if (first === undefined) return true;
-        if (segmentNumber(p.path) < first) {
-          this.lateUploads++;
-          this.note(`late upload after the outage that ended ${new Date(rec.at).toISOString()}: ${p.path}`);
-        }
-        return false;
-      });
+      if (r.time >= rec.at && !rec.firstPlaylistMs.has(rung)) rec.firstPlaylistMs.set(rung, r.endTime! - rec.at);
     }
   }
 
@@ -325,10 +313,11 @@ async function main(): Promise<number> {
         nextOutage += opts.outageEveryMin * 60_000;
       }
       if (outage && now >= outage.start + opts.outageSeconds * 1000) {
+        const windowStart = windowStarts(out);
         if (outage.kind === 'refused') await origin.goOnline();
         else outage.fault!.remove();
         const end = Date.now();
-        checker.recovered(end);
+        checker.recovered(end, windowStart);
         outages.push({ kind: outage.kind, start: outage.start, end });
         log(`origin back after ${((end - outage.start) / 1000).toFixed(1)} s`);
         outage = undefined;
@@ -352,9 +341,10 @@ async function main(): Promise<number> {
     }
 
     if (outage) {
+      const windowStart = windowStarts(out);
       if (outage.kind === 'refused') await origin.goOnline();
       else outage.fault!.remove();
-      checker.recovered(Date.now());
+      checker.recovered(Date.now(), windowStart);
       outages.push({ kind: outage.kind, start: outage.start, end: Date.now() });
     }
     const finalRss = vmRssKb(pid);
@@ -392,6 +382,7 @@ async function main(): Promise<number> {
       ['media sequence went back', `${checker.sequenceWentBack} (must be 0)`],
       ['final playlists ended (ENDLIST)', final.ended ? 'yes' : 'NO'],
       ['outages', `${outages.length} (${outages.map((o) => `${o.kind} ${((o.end - o.start) / 1000).toFixed(0)} s`).join(', ') || 'none'}); livepipe reported ${counts.outage_start ?? 0} start / ${counts.outage_end ?? 0} end`],
+      ['outage end → first playlist published', checker.recoveries.map((rec) => `${(Math.max(0, ...rec.firstPlaylistMs.values()) / 1000).toFixed(1)} s`).join(', ') || '-'],
       ['retries', `${finished?.retries ?? counts.retry ?? 0}`],
       ['ffmpeg SIGKILLs / restarts', `${kills} / ${finished?.restarts ?? counts.restart ?? 0}`],
       ['errors / warnings', `${counts.error ?? 0} / ${counts.warning ?? 0}`],
@@ -412,6 +403,20 @@ async function main(): Promise<number> {
     await origin.stop();
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** Per rung, the number of the first segment of ffmpeg's newest playlist on disk. */
+function windowStarts(out: string): Map<string, number> {
+  const starts = new Map<string, number>();
+  for (const rung of RUNGS) {
+    try {
+      const first = readFileSync(path.join(out, rung, 'index.m3u8'), 'utf8').split('\n').find((l) => /^seg_\d+\./.test(l));
+      if (first) starts.set(rung, segmentNumber(first));
+    } catch {
+      // not written yet
+    }
+  }
+  return starts;
 }
 
 function rssSummary(samples: number[]): string {
