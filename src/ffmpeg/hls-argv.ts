@@ -98,7 +98,8 @@ function audioCodecArgs(renditions: readonly Rendition[]): string[] {
 function hlsMuxerArgs(ladder: Ladder, out: HlsOutputOptions, withAudio: boolean): string[] {
   const flags = ['independent_segments', 'program_date_time', 'temp_file'];
   if (!out.keep) flags.push('delete_segments');
-  if (out.appendToExisting) flags.push('append_list', 'discont_start');
+  // append_list continues numbering and writes #EXT-X-DISCONTINUITY before the first new segment by itself.
+  if (out.appendToExisting) flags.push('append_list');
   const ext = segmentExtension(out.format);
   const streamMap = ladder.renditions
     .map((r, i) => (withAudio ? `v:${i},a:${i},name:${r.name}` : `v:${i},name:${r.name}`))
