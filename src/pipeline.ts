@@ -30,7 +30,13 @@ export interface PipelineResult {
 const FINISH_TIMEOUT_MS = 60_000;
 
 /** Wires the stages for `ingest`: source → ladder → ffmpeg → watcher → publisher → origin. */
-export async function runPipeline(config: IngestConfig, bus: EventBus, stopSignal: AbortSignal): Promise<PipelineResult> {
+export async function runPipeline(
+  config: IngestConfig,
+  bus: EventBus,
+  stopSignal: AbortSignal,
+  /** Aborted to stop at once (a second Ctrl-C): ffmpeg is killed without finishing its segment. */
+  killSignal?: AbortSignal,
+): Promise<PipelineResult> {
   const started = Date.now();
   const outDir = await prepareOutDir(config.out);
   let embedded: EmbeddedOrigin | undefined;
@@ -66,6 +72,8 @@ export async function runPipeline(config: IngestConfig, bus: EventBus, stopSigna
       durationSeconds: config.durationSeconds,
       inputEnds: (config.input.kind === 'file' && !config.loop) || config.input.kind === 'stdin',
     });
+    // Not only setpriv's pdeathsig: kill ffmpeg ourselves too, which also works off Linux.
+    killSignal?.addEventListener('abort', () => encoder.kill(), { once: true });
     const outcome = await encoder.run(stopSignal);
     if (outcome.ok) await endOpenPlaylists(outDir);
 

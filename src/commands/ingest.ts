@@ -110,6 +110,7 @@ export async function runIngest(flags: IngestFlags, fail: (line: string) => void
   detach.push(attachHealthMonitor(bus, stats));
 
   const stop = new AbortController();
+  const kill = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
@@ -118,13 +119,14 @@ export async function runIngest(flags: IngestFlags, fail: (line: string) => void
       stop.abort();
     } else {
       human.log('livepipe: stopping at once');
+      kill.abort();
       process.exit(130);
     }
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const result = await runPipeline(config, bus, stop.signal);
+    const result = await runPipeline(config, bus, stop.signal, kill.signal);
     if (result.reason) fail(result.reason);
     return result.exitCode;
   } finally {
