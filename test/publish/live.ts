@@ -1,9 +1,9 @@
 /** Shared by the publishing tests: a light live ingest, its --json events, and the expected object headers. */
-import net from 'node:net';
 import path from 'node:path';
 import type { ResultPromise } from 'execa';
 import { expect } from 'vitest';
 import { FIXTURES, type CliResult } from '../helpers/cli.js';
+import { freePort } from '../helpers/free-port.js';
 
 /** 360p + 240p, x264 ultrafast: light enough for a 2-core machine (and a browser next to it). */
 export const TINY_PRESET = path.join(FIXTURES, 'tiny-preset.json');
@@ -46,17 +46,6 @@ export function expectedHeaders(key: string): { contentType: string; cacheContro
   throw new Error(`no expected headers for ${key}`);
 }
 
-/** A port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Segment number of "seg_12.ts". */
 export function segmentNumber(key: string): number {
@@ -85,3 +74,5 @@ export async function stopChild(child: ResultPromise, graceMs = 20_000): Promise
   await child;
   clearTimeout(timer);
 }
+
+export { freePort };
