@@ -4,6 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventBus, PipelineEvent } from '../events.js';
 import { parseMediaPlaylist, type MediaPlaylistInfo } from '../hls/media-playlist.js';
+import { DiscontinuityTracker } from './discontinuity-tracker.js';
 import type { OriginWriter } from './origin-writer.js';
 
 interface SegmentEntry {
@@ -59,8 +60,7 @@ export class RungPublisher {
   private uploadChain: Promise<unknown> = Promise.resolve();
   /** Segment files are read one at a time, in the order they were reported. */
   private intake: Promise<void> = Promise.resolve();
-  /** Media sequence numbers of segments that follow an #EXT-X-DISCONTINUITY (ffmpeg restarts). */
-  private readonly discontinuities = new Set<number>();
+  private readonly discontinuities = new DiscontinuityTracker();
 
   constructor(
     readonly rung: string,
@@ -98,10 +98,11 @@ export class RungPublisher {
   /** Starts uploading `body` under `name` unless that very content is already uploaded or uploading. */
   private ensureUploaded(name: string, body: Buffer): void {
     const known = this.entries.get(name);
-    if (known && known.digest === digestOf(body)) return;
+    const digest = digestOf(body);
+    if (known && known.digest === digest) return;
     if (this.isBehindWindow(name)) return;
     if (known && !known.acked) known.abort.abort();
-    this.startUpload(name, body);
+    this.startUpload(name, body, digest);
   }
 
   /**
@@ -133,7 +134,7 @@ export class RungPublisher {
       const body = await readFile(path.join(this.dir, name)).catch(() => undefined);
       if (body && body.length > 0) inits.set(name, body);
     }
-    this.noteDiscontinuities(text);
+    this.discontinuities.note(text);
     this.latest = { version: ++this.versions, text, info, arrivedAt: Date.now(), inits };
     this.abandonUnreferenced(info);
     this.draining ??= this.drain().finally(() => {
@@ -156,11 +157,11 @@ export class RungPublisher {
     return this.published?.ended ?? false;
   }
 
-  private startUpload(name: string, body: Buffer): SegmentEntry {
+  private startUpload(name: string, body: Buffer, digest: string): SegmentEntry {
     const key = `${this.rung}/${name}`;
     const abort = new AbortController();
     const entry: SegmentEntry = {
-      key, digest: digestOf(body), arrival: this.arrivals++, bytes: body.length, arrivedAt: Date.now(), acked: false, abort,
+      key, digest, arrival: this.arrivals++, bytes: body.length, arrivedAt: Date.now(), acked: false, abort,
       done: Promise.resolve(false),
     };
     let upload: Promise<void>;
@@ -204,7 +205,7 @@ export class RungPublisher {
       const abort = new AbortController();
       const supersede = setInterval(() => pending !== this.latest && !pending.info.ended && abort.abort(), 50);
       try {
-        await this.writer.put(`${this.rung}/index.m3u8`, Buffer.from(this.withDiscontinuitySequence(pending)), abort.signal);
+        await this.writer.put(`${this.rung}/index.m3u8`, Buffer.from(this.discontinuities.apply(pending.text, pending.info.mediaSequence)), abort.signal);
       } catch {
         if (abort.signal.aborted) continue;
         this.publishedVersion = pending.version;
@@ -245,34 +246,6 @@ export class RungPublisher {
       // Retry only when every failed upload has been replaced by another one under the same name.
       if (!failed.every(([name, e]) => this.entries.has(name) && this.entries.get(name) !== e)) return false;
     }
-  }
-
-  /** Remembers which media sequence numbers follow an #EXT-X-DISCONTINUITY. */
-  private noteDiscontinuities(text: string): void {
-    let sequence = Number(/^#EXT-X-MEDIA-SEQUENCE:(\d+)/m.exec(text)?.[1] ?? 0);
-    let discontinuity = false;
-    for (const raw of text.split('\n')) {
-      const line = raw.trim();
-      if (line === '#EXT-X-DISCONTINUITY') discontinuity = true;
-      else if (line !== '' && !line.startsWith('#')) {
-        if (discontinuity) this.discontinuities.add(sequence);
-        discontinuity = false;
-        sequence++;
-      }
-    }
-  }
-
-  /**
-   * ffmpeg writes #EXT-X-DISCONTINUITY after a restart but never EXT-X-DISCONTINUITY-SEQUENCE; once the
-   * tagged segment leaves the window, players must still number discontinuities the same way
-   * (RFC 8216 6.2.2), so the tag is added: the discontinuities before the playlist's first segment.
-   */
-  private withDiscontinuitySequence(p: PendingPlaylist): string {
-    if (/^#EXT-X-DISCONTINUITY-SEQUENCE:/m.test(p.text)) return p.text;
-    let count = 0;
-    for (const sequence of this.discontinuities) if (sequence < p.info.mediaSequence) count++;
-    if (count === 0) return p.text;
-    return p.text.replace(/^(#EXT-X-MEDIA-SEQUENCE:\d+)\r?$/m, `$1\n#EXT-X-DISCONTINUITY-SEQUENCE:${count}`);
   }
 
   private markPublished(p: PendingPlaylist): void {
