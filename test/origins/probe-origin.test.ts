@@ -47,8 +47,13 @@ describe('probeOrigin', () => {
     } finally {
       await origin.close();
     }
-    const log = await nginx.accessLog();
-    const probe = log.filter((l) => l.path.startsWith('/live/.livepipe-probe-'));
+    // nginx logs a request after answering it: wait for the DELETE's line to be written.
+    let probe: Awaited<ReturnType<typeof nginx.accessLog>> = [];
+    for (let waited = 0; waited < 2_000; waited += 20) {
+      probe = (await nginx.accessLog()).filter((l) => l.path.startsWith('/live/.livepipe-probe-'));
+      if (probe.length >= 2) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
     expect(probe.map((l) => [l.method, l.status])).toEqual([
       ['PUT', 201],
       ['DELETE', 204],
