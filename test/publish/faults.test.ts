@@ -82,9 +82,14 @@ describe('publishing through origin faults', () => {
 
     expectIntactStream(origin);
     const retries = eventsNamed(events, 'retry');
-    expect(retries).toHaveLength(5);
     for (const r of retries) expect(r).toMatchObject({ delayMs: 1_000, reason: expect.stringMatching(/429/) });
-    expect(retries.filter((r) => String(r.key).endsWith('index.m3u8')).length).toBe(2);
+    expect(retries.filter((r) => String(r.key).endsWith('.ts'))).toHaveLength(3);
+    // A refused playlist whose newer version arrived while the 429 answer was on its way is not retried
+    // (the newer one goes instead, after the same Retry-After): one or two playlist retries.
+    const playlistRetries = retries.filter((r) => String(r.key).endsWith('index.m3u8')).length;
+    expect(playlistRetries).toBeGreaterThanOrEqual(1);
+    expect(playlistRetries).toBeLessThanOrEqual(2);
+    expect(retries).toHaveLength(3 + playlistRetries);
     // Each retry of a refused request waited the second the origin asked for. (A playlist retry may be
     // superseded by a newer version instead: see the next test.)
     for (const request of limited) {
