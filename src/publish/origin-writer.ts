@@ -24,6 +24,8 @@ export class OriginWriter {
   private outageSince: number | undefined;
   /** Keys the origin answered with Retry-After: no request for them before this time (Date.now()). */
   private readonly holdUntil = new Map<string, number>();
+  private failuresSinceSuccess = 0;
+  private firstFailureAt: number | undefined;
   /** Resolved (and replaced) when an outage ends, so that retries waiting out their backoff go at once. */
   private recovered = deferred();
 
@@ -78,13 +80,18 @@ export class OriginWriter {
       onFailure: (error: OriginError, attempt: number, delayMs: number) => {
         this.stats.retries++;
         if (error.retryAfterMs !== undefined) this.holdUntil.set(key, Date.now() + delayMs);
-        if (this.outageSince === undefined) {
-          this.outageSince = Date.now();
+        this.firstFailureAt ??= Date.now();
+        // One failed request (a stale keep-alive socket right after recovery, one 429) is a retry, not an
+        // outage: the origin is reported down from the second failure without a success in between.
+        if (this.outageSince === undefined && ++this.failuresSinceSuccess >= 2) {
+          this.outageSince = this.firstFailureAt;
           this.events.emit(PipelineEvent.OutageStart, { origin: this.origin.description, reason: error.message });
         }
         this.events.emit(PipelineEvent.Retry, { key, attempt, delayMs, reason: error.message });
       },
       onSuccess: () => {
+        this.failuresSinceSuccess = 0;
+        this.firstFailureAt = undefined;
         if (this.outageSince === undefined) return;
         const durationMs = Date.now() - this.outageSince;
         this.outageSince = undefined;
