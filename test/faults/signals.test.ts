@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { tempDir } from '../helpers/cli.js';
 import { FaultOrigin } from '../helpers/fault-origin.js';
 import { checkFaultOrigin } from '../helpers/recording-origin.js';
 import { ingestArgs, isFfmpeg, publishedPlaylists, segmentNumber, sleep, startLive, waitForFfmpeg, waitUntil } from './fault-helpers.js';
@@ -16,7 +18,10 @@ afterEach(async () => {
 async function live(...extra: string[]) {
   const origin = await FaultOrigin.start();
   cleanups.push(() => origin.stop());
-  const run = startLive(ingestArgs('--window', '3', '--origin', `${origin.url}live/`, ...extra));
+  // Its own output folder: a livepipe killed outright cannot remove the temporary one it would make.
+  const { dir, cleanup } = await tempDir('livepipe-signals-');
+  cleanups.push(cleanup);
+  const run = startLive(ingestArgs('--window', '3', '--origin', `${origin.url}live/`, '--out', path.join(dir, 'out'), ...extra));
   cleanups.push(() => run.kill());
   for (const rung of RUNGS) {
     await origin.waitFor((r) => r.method === 'PUT' && r.path === `/live/${rung}/index.m3u8` && r.status! < 300 && r.body.includes('seg_2.'), 30_000);
