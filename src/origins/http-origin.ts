@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { OriginError, isRetryableStatus, parseRetryAfter, type ObjectMeta, type Origin } from './origin.js';
+import { keySegments } from './safe-key.js';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -91,15 +92,7 @@ export class HttpOrigin implements Origin {
  * are absolute, empty, or contain "." / ".." segments or backslashes.
  */
 export function encodeKey(key: string): string {
-  const parts = key.split('/');
-  if (
-    key === '' ||
-    key.startsWith('/') ||
-    parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\\') || p.includes('\0'))
-  ) {
-    throw new OriginError(`refusing unsafe object key "${key}"`, false);
-  }
-  return parts.map((p) => encodeURIComponent(p)).join('/');
+  return keySegments(key).map((p) => encodeURIComponent(p)).join('/');
 }
 
 export interface HttpSendRequest {

@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DEFAULT_TIMEOUT_MS, abortReason } from './http-origin.js';
 import { OriginError, isRetryableStatus, parseRetryAfter, type ObjectMeta, type Origin } from './origin.js';
+import { keySegments } from './safe-key.js';
 
 type S3Sdk = typeof import('@aws-sdk/client-s3');
 let sdk: Promise<S3Sdk> | undefined;
@@ -75,10 +76,7 @@ export class S3Origin implements Origin {
 
   /** The object key for a stream-relative key. */
   keyFor(key: string): string {
-    if (key === '' || key.startsWith('/') || key.split('/').some((p) => p === '' || p === '.' || p === '..')) {
-      throw new OriginError(`refusing unsafe object key "${key}"`, false);
-    }
-    return this.prefix + key;
+    return this.prefix + keySegments(key).join('/');
   }
 
   async put(key: string, body: Buffer, meta: ObjectMeta, signal?: AbortSignal): Promise<void> {

@@ -20,3 +20,9 @@ export function classifyOutputFile(outDir: string, file: string): OutputFile | u
   if (name.endsWith('.mp4')) return { kind: 'init', rung, path: file };
   return undefined;
 }
+
+/** The number ffmpeg gives a segment file (`seg_12.ts` → 12), or -1. */
+export function segmentNumber(name: string): number {
+  const m = /(\d+)\.[a-z0-9]+$/i.exec(name);
+  return m ? Number(m[1]) : -1;
+}

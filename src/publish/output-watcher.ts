@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { classifyOutputFile, type OutputFile } from './output-file.js';
+import { classifyOutputFile, segmentNumber, type OutputFile } from './output-file.js';
 
 /**
  * Watches ffmpeg's output folder and its rung folders. ffmpeg writes every segment and playlist as
@@ -94,6 +94,5 @@ export class OutputWatcher {
 }
 
 function bySegmentNumber(a: string, b: string): number {
-  const n = (s: string) => Number(/(\d+)\.\w+$/.exec(s)?.[1] ?? -1);
-  return n(a) - n(b) || a.localeCompare(b);
+  return segmentNumber(a) - segmentNumber(b) || a.localeCompare(b);
 }

@@ -6,6 +6,7 @@ import { EventBus, PipelineEvent } from '../events.js';
 import { parseMediaPlaylist, type MediaPlaylistInfo } from '../hls/media-playlist.js';
 import { DiscontinuityTracker } from './discontinuity-tracker.js';
 import type { OriginWriter } from './origin-writer.js';
+import { segmentNumber } from './output-file.js';
 
 interface SegmentEntry {
   key: string;
@@ -113,7 +114,7 @@ export class RungPublisher {
     if (this.opts.keep || !this.latest || !/\.(ts|m4s)$/.test(name)) return false;
     const info = this.latest.info;
     if (info.segments.includes(name)) return false;
-    return sequenceOf(name) < sequenceOf(info.segments[0]!);
+    return segmentNumber(name) < segmentNumber(info.segments[0]!);
   }
 
   /** A new version of this rung's media playlist. */
@@ -178,7 +179,7 @@ export class RungPublisher {
         entry.acked = true;
         this.writer.stats.segments++;
         this.events.emit(PipelineEvent.SegmentPublished, {
-          rung: this.rung, key, sequence: sequenceOf(name), bytes: body.length, latencyMs: Date.now() - entry.arrivedAt,
+          rung: this.rung, key, sequence: segmentNumber(name), bytes: body.length, latencyMs: Date.now() - entry.arrivedAt,
         });
         return true;
       },
@@ -332,9 +333,4 @@ function digestOf(body: Buffer): string {
   const hash = createHash('sha1').update(String(body.length));
   if (body.length <= 2 * edge) return hash.update(body).digest('hex');
   return hash.update(body.subarray(0, edge)).update(body.subarray(body.length - edge)).digest('hex');
-}
-
-function sequenceOf(name: string): number {
-  const m = /(\d+)\.[a-z0-9]+$/i.exec(name);
-  return m ? Number(m[1]) : -1;
 }
