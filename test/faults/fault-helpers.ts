@@ -5,11 +5,13 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { ResultPromise } from 'execa';
-import { FIXTURES, startCli } from '../helpers/cli.js';
-import type { FaultOrigin, RecordedRequest } from '../helpers/fault-origin.js';
+import { FIXTURES, startCli, tempDir } from '../helpers/cli.js';
+import { FaultOrigin, type RecordedRequest } from '../helpers/fault-origin.js';
 
 /** 360p + 240p, x264 ultrafast: light enough for a 2-core machine shared with other test runs. */
 export const TINY_PRESET = path.join(FIXTURES, 'tiny-preset.json');
+/** The rungs of TINY_PRESET. */
+export const RUNGS = ['360p', '240p'];
 
 export interface JsonEvent {
   event: string;
@@ -224,4 +226,30 @@ export function prepopulate(origin: FaultOrigin, prefix: string): Map<string, Bu
   ]);
   for (const [p, body] of objects) origin.objects.set(p, { body, headers: {}, storedAt: Date.now() });
   return objects;
+}
+
+/**
+ * A live ingest to a fresh FaultOrigin under /live/, writing into its own temporary --out (a livepipe
+ * killed outright cannot remove a folder it made itself). Stopping and removal are pushed onto
+ * `cleanups`, which the caller runs in reverse order.
+ */
+export async function startFaultRun(cleanups: Array<() => Promise<unknown>>, extra: string[], env: NodeJS.ProcessEnv = {}) {
+  const origin = await FaultOrigin.start();
+  cleanups.push(() => origin.stop());
+  const { dir, cleanup } = await tempDir('livepipe-faults-');
+  cleanups.push(cleanup);
+  const out = path.join(dir, 'out');
+  const run = startLive(ingestArgs('--origin', `${origin.url}live/`, '--out', out, ...extra), env);
+  cleanups.push(() => run.kill());
+  return { origin, out, run };
+}
+
+/** Waits until every rung has a playlist listing `seg_<n>` acknowledged by the origin (sent at or after `after`). */
+export async function waitPublished(origin: FaultOrigin, n: number, after = 0, timeoutMs = 30_000): Promise<void> {
+  for (const rung of RUNGS) {
+    await origin.waitFor(
+      (r) => r.method === 'PUT' && r.path === `/live/${rung}/index.m3u8` && r.status! < 300 && r.time >= after && r.body.includes(`seg_${n}.`),
+      timeoutMs,
+    );
+  }
 }

@@ -8,37 +8,18 @@ import { tempDir } from '../helpers/cli.js';
 import { FaultOrigin } from '../helpers/fault-origin.js';
 import { checkFaultOrigin } from '../helpers/recording-origin.js';
 import {
-  acked, ffmpegChildren, ingestArgs, isFfmpeg, publishedPlaylists, segmentNumber, startLive, waitForFfmpeg, waitUntil,
-  type JsonEvent,
+  acked, ffmpegChildren, isFfmpeg, publishedPlaylists, RUNGS, segmentNumber, startFaultRun, startLive, waitForFfmpeg,
+  waitPublished, waitUntil, type JsonEvent,
 } from './fault-helpers.js';
 
 // ffmpeg dies (SIGKILL) or hangs (SIGSTOP) mid-stream: livepipe restarts it with backoff, the
 // playlists continue (append_list) with a discontinuity, and the origin sees one continuous stream.
 // An input that keeps failing makes livepipe give up with ffmpeg's reason.
 
-const RUNGS = ['360p', '240p'];
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
-
-async function setup(extra: string[], env: NodeJS.ProcessEnv = {}) {
-  const origin = await FaultOrigin.start();
-  cleanups.push(() => origin.stop());
-  const { dir, cleanup } = await tempDir('livepipe-ffmpeg-');
-  cleanups.push(cleanup);
-  const out = path.join(dir, 'out');
-  const run = startLive(ingestArgs('--window', '3', '--origin', `${origin.url}live/`, '--out', out, ...extra), env);
-  cleanups.push(() => run.kill());
-  return { origin, out, run };
-}
-
-function waitPublished(origin: FaultOrigin, n: number, timeoutMs = 30_000) {
-  return Promise.all(RUNGS.map((rung) => origin.waitFor(
-    (r) => r.method === 'PUT' && r.path === `/live/${rung}/index.m3u8` && r.status! < 300 && new RegExp(`seg_${n}\\.`).test(r.body.toString()),
-    timeoutMs,
-  )));
-}
 
 function newestListed(origin: FaultOrigin): number {
   return Math.max(...publishedPlaylists(origin, '/live/', '360p').flatMap((p) => p.facts.segments.map((s) => segmentNumber(s.uri))));
@@ -91,7 +72,7 @@ function expectContinuedAcrossRestart(origin: FaultOrigin, ext: 'ts' | 'm4s'): v
 
 describe('ffmpeg killed mid-stream', () => {
   it.each(['ts', 'fmp4'] as const)('%s: restarted with backoff, playlists continue with a discontinuity', async (format) => {
-    const { origin, out, run } = await setup(['--format', format]);
+    const { origin, out, run } = await startFaultRun(cleanups, ['--window', '3', '--format', format]);
     await waitPublished(origin, 3);
     const first = await waitForFfmpeg(run.pid);
     process.kill(first, 'SIGKILL');
@@ -119,7 +100,7 @@ describe('ffmpeg killed mid-stream', () => {
   });
 
   it('a stalled ffmpeg (SIGSTOP) is killed by the watchdog and restarted', async () => {
-    const { origin, run } = await setup([], { LIVEPIPE_STALL_MS: '2500' });
+    const { origin, run } = await startFaultRun(cleanups, ['--window', '3'], { LIVEPIPE_STALL_MS: '2500' });
     await waitPublished(origin, 2);
     const first = await waitForFfmpeg(run.pid);
     process.kill(first, 'SIGSTOP');

@@ -2,44 +2,21 @@ import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/cli.js';
 import { FaultOrigin } from '../helpers/fault-origin.js';
 import { checkFaultOrigin } from '../helpers/recording-origin.js';
 import {
-  acked, ffmpegChildren, ingestArgs, isSegmentPath, publishedPlaylists, segmentNumber, sleep, startLive, waitForFfmpeg,
-  type JsonEvent, type LiveRun,
+  acked, ffmpegChildren, isSegmentPath, publishedPlaylists, RUNGS, segmentNumber, sleep, startFaultRun, waitForFfmpeg,
+  waitPublished, type JsonEvent, type LiveRun,
 } from './fault-helpers.js';
 
 // DESIGN.md 3, invariant 5: an origin outage of some seconds (refused connections, timeouts, 5xx, 429)
 // does not stop the stream; when the origin is back the newest state goes out first, nothing a
 // published playlist lists is missing, and what left the window meanwhile is not uploaded late.
 
-const RUNGS = ['360p', '240p'];
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
-
-async function setup(extra: string[], env: NodeJS.ProcessEnv = {}) {
-  const origin = await FaultOrigin.start();
-  cleanups.push(() => origin.stop());
-  const { dir, cleanup } = await tempDir('livepipe-outage-');
-  cleanups.push(cleanup);
-  const out = path.join(dir, 'out');
-  const run = startLive(ingestArgs('--origin', `${origin.url}live/`, '--out', out, ...extra), env);
-  cleanups.push(() => run.kill());
-  return { origin, out, run };
-}
-
-/** Waits until every rung has a playlist listing `seg_<n>` acknowledged by the origin. */
-async function waitPublished(origin: FaultOrigin, n: number, after = 0, timeoutMs = 30_000): Promise<void> {
-  for (const rung of RUNGS) {
-    await origin.waitFor(
-      (r) => r.method === 'PUT' && r.path === `/live/${rung}/index.m3u8` && r.status! < 300 && r.time >= after && r.body.includes(`seg_${n}.`),
-      timeoutMs,
-    );
-  }
-}
 
 function segmentsOnDisk(out: string, rung: string): number[] {
   try {
@@ -105,7 +82,7 @@ function expectNewestFirstAndNothingLate(origin: FaultOrigin, outageAt: number, 
 describe('origin outage', () => {
   it('refused connections for 7 s: keeps encoding, bounded disk, newest state first, nothing late or missing', async () => {
     const window = 3;
-    const { origin, out, run } = await setup(['--window', String(window)]);
+    const { origin, out, run } = await startFaultRun(cleanups, ['--window', String(window)]);
     await waitPublished(origin, 2);
     const ffmpeg = await waitForFfmpeg(run.pid);
 
@@ -149,7 +126,7 @@ describe('origin outage', () => {
   });
 
   it('timeouts, then 5xx, then 429: retried, newest state first, nothing late or missing', async () => {
-    const { origin, out, run } = await setup(['--window', '3'], { LIVEPIPE_ORIGIN_TIMEOUT_MS: '800' });
+    const { origin, out, run } = await startFaultRun(cleanups, ['--window', '3'], { LIVEPIPE_ORIGIN_TIMEOUT_MS: '800' });
     await waitPublished(origin, 2);
     const outageAt = Date.now();
     // Requests hang (the client's 800-ms timeout fires), then 503s, then 429s with Retry-After.
@@ -177,7 +154,7 @@ describe('origin outage', () => {
   });
 
   it('with --keep every segment is uploaded once the origin is back, in order', async () => {
-    const { origin, out, run } = await setup(['--keep']);
+    const { origin, out, run } = await startFaultRun(cleanups, ['--keep']);
     await waitPublished(origin, 1);
     await origin.goOffline();
     const outageAt = Date.now();

@@ -1,31 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import path from 'node:path';
-import { tempDir } from '../helpers/cli.js';
-import { FaultOrigin } from '../helpers/fault-origin.js';
 import { checkFaultOrigin } from '../helpers/recording-origin.js';
-import { ingestArgs, isFfmpeg, publishedPlaylists, segmentNumber, sleep, startLive, waitForFfmpeg, waitUntil } from './fault-helpers.js';
+import { isFfmpeg, publishedPlaylists, RUNGS, segmentNumber, sleep, startFaultRun, waitForFfmpeg, waitPublished, waitUntil } from './fault-helpers.js';
 
 // DESIGN.md 3, invariant 6: SIGINT / SIGTERM finish the current segment, publish playlists with
 // #EXT-X-ENDLIST and exit 0 within seconds; a second SIGINT stops at once; and whatever happens to
 // livepipe (even SIGKILL), no ffmpeg is left behind.
 
-const RUNGS = ['360p', '240p'];
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
 async function live(...extra: string[]) {
-  const origin = await FaultOrigin.start();
-  cleanups.push(() => origin.stop());
-  // Its own output folder: a livepipe killed outright cannot remove the temporary one it would make.
-  const { dir, cleanup } = await tempDir('livepipe-signals-');
-  cleanups.push(cleanup);
-  const run = startLive(ingestArgs('--window', '3', '--origin', `${origin.url}live/`, '--out', path.join(dir, 'out'), ...extra));
-  cleanups.push(() => run.kill());
-  for (const rung of RUNGS) {
-    await origin.waitFor((r) => r.method === 'PUT' && r.path === `/live/${rung}/index.m3u8` && r.status! < 300 && r.body.includes('seg_2.'), 30_000);
-  }
+  const { origin, run } = await startFaultRun(cleanups, ['--window', '3', ...extra]);
+  await waitPublished(origin, 2);
   const ffmpeg = await waitForFfmpeg(run.pid);
   return { origin, run, ffmpeg };
 }
